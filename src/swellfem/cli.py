@@ -1,0 +1,127 @@
+"""The ``swellfem`` command line.
+
+Exit codes: 0 success; 2 bad input (case file, options); 3 a solve or mesh failed;
+130 interrupted. Errors are one line on stderr, without a traceback (set SWELLFEM_DEBUG=1
+to see one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+from pathlib import Path
+
+from .case import CaseError, load_case
+
+EXIT_BAD_INPUT = 2
+EXIT_FAILED = 3
+EXIT_INTERRUPTED = 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="swellfem", description="Stress in confined, swelling battery particles (FEniCSx + gmsh)."
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def add_case_args(sp):
+        sp.add_argument("case", type=Path, help="case file (TOML)")
+        sp.add_argument(
+            "--set",
+            dest="overrides",
+            action="append",
+            default=[],
+            metavar="KEY=VALUE",
+            help="override a dotted key of the case with a TOML value, e.g. --set stages.soc=[0.5,1.0]",
+        )
+
+    r = sub.add_parser("run", help="solve a case and write OUTDIR")
+    add_case_args(r)
+    r.add_argument("-o", "--output", type=Path, default=None, help="output directory (default: results/<case name>)")
+    r.add_argument("-q", "--quiet", action="store_true", help="no progress lines and no table")
+
+    v = sub.add_parser("validate", help="check a case without solving")
+    add_case_args(v)
+
+    m = sub.add_parser("mesh", help="mesh a case (cached under meshes/) and optionally export it through meshio")
+    add_case_args(m)
+    m.add_argument("--export", type=Path, default=None, help="write the mesh in any meshio format (.vtu, .xdmf, ...)")
+
+    sub.add_parser("materials", help="list the material library with sources")
+    return p
+
+
+def _error(message: str, code: int) -> int:
+    print(f"swellfem: error: {message}", file=sys.stderr)
+    return code
+
+
+def _terminate(signum, frame):  # SIGTERM behaves like Ctrl-C: temporaries are removed
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        return _dispatch(args)
+    except CaseError as exc:
+        return _error(str(exc), EXIT_BAD_INPUT)
+    except KeyboardInterrupt:
+        return _error("interrupted; no output was written", EXIT_INTERRUPTED)
+    except Exception as exc:  # solver or mesher failure: one line unless debugging
+        if os.environ.get("SWELLFEM_DEBUG"):
+            raise
+        from .physics import SolverError  # noqa: PLC0415 - only when dolfinx is importable
+
+        kind = "solver" if isinstance(exc, SolverError) else type(exc).__name__
+        return _error(f"{kind}: {exc} (SWELLFEM_DEBUG=1 shows the traceback)", EXIT_FAILED)
+
+
+def _dispatch(args) -> int:
+    if args.command == "materials":
+        from .materials import format_library
+
+        print(format_library())
+        return 0
+    case = load_case(args.case, args.overrides)
+    if args.command == "validate":
+        radii = ", ".join(f"{n} to {r:g} nm" for n, r in zip(case.geometry.layer_names, case.geometry.outer_radii_nm))
+        print(
+            f"{args.case}: valid — {case.name}: {radii}; {case.model.formulation}; "
+            f"stages {case.stages.mode} at SOC {', '.join(f'{s:g}' for s in case.stages.soc)}"
+        )
+        return 0
+    if args.command == "mesh":
+        from .geometry import cached_mesh, export_mesh
+        from .run import mesh_spec
+
+        path = cached_mesh(mesh_spec(case))
+        print(path)
+        if args.export:
+            export_mesh(path, args.export)
+            print(args.export)
+        return 0
+    if args.command == "run":
+        from . import _backend  # noqa: F401 - MPI/PETSc set their signal handlers on import
+        from .output import format_region_table
+
+        signal.signal(signal.SIGTERM, _terminate)
+        from .run import run_case
+
+        outdir = args.output or Path("results") / case.name
+        log = (lambda *a, **k: None) if args.quiet else (lambda msg: print(msg, flush=True))
+        summary = run_case(case, outdir, source=str(args.case), log=log)
+        from ._backend import MPI
+
+        if MPI.COMM_WORLD.rank == 0 and not args.quiet:
+            print(format_region_table(summary))
+            print(f"wrote {outdir}/summary.json, {outdir}/fields/fields.pvd")
+        return 0
+    raise AssertionError(args.command)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

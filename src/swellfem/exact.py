@@ -1,0 +1,175 @@
+"""Exact solutions that swellfem is verified against (GUIDE section 3). Pure numpy.
+
+Units follow the caller: lengths in nm and moduli in MPa give stresses in MPa.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+
+@dataclasses.dataclass(frozen=True)
+class LayeredSphere:
+    """N concentric spherical layers, uniform eigenstrain e_i in layer i, free outer surface.
+
+    u = A_i r + B_i / r^2 (B_0 = 0), sigma_rr = 3K_i (A_i - e_i) - 4 G_i B_i / r^3,
+    sigma_tt = 3K_i (A_i - e_i) + 2 G_i B_i / r^3.
+    """
+
+    radii: tuple[float, ...]
+    E: tuple[float, ...]
+    nu: tuple[float, ...]
+    eigenstrain: tuple[float, ...]
+    A: tuple[float, ...]
+    B: tuple[float, ...]
+
+    @classmethod
+    def solve(cls, radii, E, nu, eigenstrain) -> "LayeredSphere":
+        radii, E, nu, e = (np.asarray(v, dtype=float) for v in (radii, E, nu, eigenstrain))
+        n = len(radii)
+        K = E / (3 * (1 - 2 * nu))
+        G = E / (2 * (1 + nu))
+        # unknowns: A_0..A_{n-1}, then B_1..B_{n-1}
+        m = 2 * n - 1
+        M = np.zeros((m, m))
+        rhs = np.zeros(m)
+
+        def a(i):
+            return i
+
+        def b(i):
+            return n + i - 1
+
+        row = 0
+        for i in range(n - 1):
+            r = radii[i]
+            # displacement continuity
+            M[row, a(i)] = r
+            if i > 0:
+                M[row, b(i)] = 1 / r**2
+            M[row, a(i + 1)] -= r
+            M[row, b(i + 1)] -= 1 / r**2
+            row += 1
+            # radial stress continuity
+            M[row, a(i)] = 3 * K[i]
+            if i > 0:
+                M[row, b(i)] = -4 * G[i] / r**3
+            M[row, a(i + 1)] -= 3 * K[i + 1]
+            M[row, b(i + 1)] += 4 * G[i + 1] / r**3
+            rhs[row] = 3 * K[i] * e[i] - 3 * K[i + 1] * e[i + 1]
+            row += 1
+        R = radii[-1]
+        M[row, a(n - 1)] = 3 * K[n - 1]
+        if n > 1:
+            M[row, b(n - 1)] = -4 * G[n - 1] / R**3
+        rhs[row] = 3 * K[n - 1] * e[n - 1]
+        sol = np.linalg.solve(M, rhs)
+        A = sol[:n]
+        B = np.concatenate([[0.0], sol[n:]])
+        return cls(tuple(radii), tuple(E), tuple(nu), tuple(e), tuple(A), tuple(B))
+
+    def _layer_constants(self, i):
+        E, nu = self.E[i], self.nu[i]
+        return E / (3 * (1 - 2 * nu)), E / (2 * (1 + nu))
+
+    def sigma_rr(self, r, layer: int):
+        K, G = self._layer_constants(layer)
+        r = np.asarray(r, dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            tail = np.where(r > 0, self.B[layer] / np.maximum(r, 1e-300) ** 3, 0.0)
+        return 3 * K * (self.A[layer] - self.eigenstrain[layer]) - 4 * G * tail
+
+    def sigma_tt(self, r, layer: int):
+        K, G = self._layer_constants(layer)
+        r = np.asarray(r, dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            tail = np.where(r > 0, self.B[layer] / np.maximum(r, 1e-300) ** 3, 0.0)
+        return 3 * K * (self.A[layer] - self.eigenstrain[layer]) + 2 * G * tail
+
+    def displacement(self, r, layer: int):
+        r = np.asarray(r, dtype=float)
+        return self.A[layer] * r + (self.B[layer] / r**2 if layer > 0 else 0.0)
+
+    def layer_samples(self, layer: int, n: int = 2001) -> np.ndarray:
+        lo = self.radii[layer - 1] if layer else 0.0
+        return np.linspace(lo, self.radii[layer], n)
+
+    def region_extrema(self, layer: int) -> dict[str, float]:
+        """Exact per-region extrema with the metric names of ``summary.json`` (MPa)."""
+        r = self.layer_samples(layer)
+        srr, stt = self.sigma_rr(r, layer), self.sigma_tt(r, layer)
+        vm = np.abs(stt - srr)
+        hyd = (srr + 2 * stt) / 3
+        pmax, pmin = np.maximum(srr, stt), np.minimum(srr, stt)
+        return {
+            "von_mises_max_MPa": vm.max(),
+            "principal_max_MPa": pmax.max(),
+            "principal_min_MPa": pmin.min(),
+            "hydrostatic_max_MPa": hyd.max(),
+            "hydrostatic_min_MPa": hyd.min(),
+            "radial_max_MPa": srr.max(),
+            "radial_min_MPa": srr.min(),
+            "hoop_max_MPa": stt.max(),
+            "hoop_min_MPa": stt.min(),
+        }
+
+
+def core_shell_pressure(e: float, a: float, b: float, Kc: float, Ks: float, Gs: float) -> float:
+    """Pressure in a swelling core (radius a, eigenstrain e) inside a shell to b (GUIDE 3)."""
+    return e / (1 / (3 * Kc) + (a**3 / (3 * Ks) + b**3 / (4 * Gs)) / (b**3 - a**3))
+
+
+# --- homogeneous sphere with a radial eigenstrain (thermal analogy) --------------------
+
+
+def _cumulative_moment(r: np.ndarray, e: np.ndarray) -> np.ndarray:
+    """int_0^r e(s) s^2 ds on the grid r (trapezoid rule, r[0] = 0)."""
+    f = e * r**2
+    return np.concatenate([[0.0], np.cumsum(0.5 * (f[1:] + f[:-1]) * np.diff(r))])
+
+
+def radial_eigenstrain_stress(r: np.ndarray, e: np.ndarray, E: float, nu: float) -> tuple[np.ndarray, np.ndarray]:
+    """sigma_r, sigma_theta of a free homogeneous sphere with eigenstrain e(r) on a fine grid r
+    from 0 to R (Timoshenko & Goodier; Zhang, Shyy & Sastry 2007)."""
+    r = np.asarray(r, float)
+    e = np.asarray(e, float)
+    R = r[-1]
+    m = _cumulative_moment(r, e)
+    mean_R = m[-1] / R**3
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inner = np.where(r > 0, m / np.maximum(r, 1e-300) ** 3, e[0] / 3.0)
+    sr = 2 * E / (1 - nu) * (mean_R - inner)
+    st = E / (1 - nu) * (2 * mean_R + inner - e)
+    return sr, st
+
+
+def tan_roots(n: int) -> np.ndarray:
+    """The first n positive roots of tan(x) = x."""
+    roots = []
+    for k in range(1, n + 1):
+        x = (k + 0.5) * np.pi - 1e-3
+        for _ in range(100):
+            f = np.tan(x) - x
+            x_new = x - f / (1 / np.cos(x) ** 2 - 1)
+            if abs(x_new - x) < 1e-14:
+                break
+            x = x_new
+        roots.append(x)
+    return np.array(roots)
+
+
+def constant_flux_sphere(r: np.ndarray, t: float, R: float, D: float, J: float, terms: int = 200) -> np.ndarray:
+    """c(r, t) - c0 for a sphere with constant inward flux J (Carslaw & Jaeger).
+
+    ``J`` is in concentration units x length / time (here: potassiation x nm / s).
+    """
+    r = np.asarray(r, float)
+    tau = D * t / R**2
+    lam = tan_roots(terms)
+    rr = np.maximum(r, 1e-12 * R)
+    series = np.zeros_like(rr)
+    for ln in lam:
+        series += (R / rr) * np.sin(ln * rr / R) * np.exp(-(ln**2) * tau) / (ln**2 * np.sin(ln))
+    return (J * R / D) * (3 * tau + rr**2 / (2 * R**2) - 3.0 / 10.0 - 2 * series)

@@ -1,0 +1,146 @@
+"""Potassiation stages: set the local state of potassiation theta(x) of each stage.
+
+``uniform``: theta = SOC in every region. ``shrinking-core``: in active regions a reacted
+outer layer around a pristine core (:mod:`swellfem.fronts`), mean theta = SOC.
+``diffusion``: Fick's law in the active region (:mod:`swellfem.diffusion`). Shell regions
+always take theta = SOC (they swell by their own, usually zero, beta).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+
+import numpy as np
+
+from .case import Case, DiffusionStages, ShrinkingCoreStages
+from .fronts import front_radius_for_soc
+from .physics import ElasticityProblem
+
+
+@dataclasses.dataclass
+class StageInfo:
+    """What a stage was: recorded per stage in ``summary.json``."""
+
+    index: int
+    soc: float
+    mode: str
+    time_s: float | None = None
+    front_radius_nm: float | None = None
+    mean_potassiation: float | None = None
+    max_potassiation: float | None = None
+
+    def to_summary(self) -> dict:
+        return {
+            "index": self.index,
+            "soc": self.soc,
+            "mode": self.mode,
+            "time_s": self.time_s,
+            "front_radius_nm": self.front_radius_nm,
+            "mean_potassiation_active": self.mean_potassiation,
+            "max_potassiation_active": self.max_potassiation,
+        }
+
+
+def active_layers(case: Case) -> list[tuple[str, float, float]]:
+    """(name, inner radius nm, outer radius nm) of every active layer."""
+    mats = case.resolved_materials()
+    radii = case.geometry.outer_radii_nm
+    out = []
+    for i, layer in enumerate(case.geometry.layers):
+        if mats[layer.material].role == "active":
+            out.append((layer.name, radii[i - 1] if i else 0.0, radii[i]))
+    return out
+
+
+def planned_fronts(case: Case) -> list[float]:
+    """Front radii (nm) of every shrinking-core stage, so that the mesh can resolve them."""
+    if not isinstance(case.stages, ShrinkingCoreStages):
+        return []
+    fronts = []
+    for _, r_in, r_out in active_layers(case):
+        for soc in case.stages.soc:
+            rf = front_radius_for_soc(soc, case.stages.front_width, r_in, r_out)
+            if rf is not None:
+                fronts.append(float(np.clip(rf, r_in, r_out)))
+    return fronts
+
+
+class StageDriver:
+    """Sets ``problem.theta`` for each stage of ``case`` in turn."""
+
+    def __init__(self, problem: ElasticityProblem, case: Case):
+        self.problem = problem
+        self.case = case
+        self.active = active_layers(case)
+        loaded = problem.loaded
+        n_owned = problem.mesh.topology.index_map(problem.mesh.topology.dim).size_local
+        n_all = n_owned + problem.mesh.topology.index_map(problem.mesh.topology.dim).num_ghosts
+        self.all_cells = np.arange(n_all, dtype=np.int32)
+        active_names = {name for name, _, _ in self.active}
+        self.active_cells = {name: loaded.cell_tags.find(loaded.layer_tags[name]) for name in active_names}
+        from dolfinx import fem
+        import ufl
+
+        self.active_volume_form = fem.form(problem.active * problem.weight * problem.dx)
+        self.active_theta_form = fem.form(problem.active * problem.theta * problem.weight * problem.dx)
+        del ufl
+
+    def mean_active_potassiation(self) -> float | None:
+        from dolfinx import fem
+        from mpi4py import MPI
+
+        comm = self.problem.mesh.comm
+        vol = comm.allreduce(fem.assemble_scalar(self.active_volume_form), op=MPI.SUM)
+        if vol <= 0:
+            return None
+        return comm.allreduce(fem.assemble_scalar(self.active_theta_form), op=MPI.SUM) / vol
+
+    def max_active_potassiation(self) -> float | None:
+        from mpi4py import MPI
+
+        theta = self.problem.theta
+        dofmap = theta.function_space.dofmap
+        local = -np.inf
+        for cells in self.active_cells.values():
+            if len(cells):
+                local = max(local, float(theta.x.array[dofmap.list[cells]].max()))
+        value = self.problem.mesh.comm.allreduce(local, op=MPI.MAX)
+        return None if not np.isfinite(value) else value
+
+    def stages(self) -> Iterator[StageInfo]:
+        st = self.case.stages
+        if isinstance(st, DiffusionStages):
+            from .diffusion import DiffusionDriver
+
+            yield from DiffusionDriver(self).stages()
+            return
+        for index, soc in enumerate(st.soc):
+            info = StageInfo(index=index, soc=soc, mode=st.mode)
+            self._set_uniform(soc)
+            if isinstance(st, ShrinkingCoreStages):
+                for name, r_in, r_out in self.active:
+                    rf = front_radius_for_soc(soc, st.front_width, r_in, r_out)
+                    if rf is not None:
+                        self._set_front(name, rf, st.front_width)
+                        info.front_radius_nm = rf
+            info.mean_potassiation = self.mean_active_potassiation()
+            info.max_potassiation = self.max_active_potassiation()
+            yield info
+
+    def _set_uniform(self, soc: float) -> None:
+        theta = self.problem.theta
+        theta.x.array[:] = soc
+        theta.x.scatter_forward()
+
+    def _set_front(self, name: str, front_radius: float, width: float) -> None:
+        from .fronts import front_profile
+
+        gdim = self.problem.mesh.geometry.dim
+
+        def profile(x):
+            r = np.sqrt(np.sum(x[:gdim] ** 2, axis=0))
+            return front_profile(r, front_radius, width)
+
+        self.problem.theta.interpolate(profile, cells0=self.active_cells[name])
+        self.problem.theta.x.scatter_forward()

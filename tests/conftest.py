@@ -1,0 +1,47 @@
+"""Shared helpers: meshes cached in the repository's meshes/ (gitignored), in-process solves."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+CASES = REPO / "cases"
+os.environ.setdefault("SWELLFEM_MESH_CACHE", str(REPO / "meshes"))
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+def swellfem_cli(*args: str, cwd: Path | None = None, timeout: float = 600, env: dict | None = None, mpi: int = 0):
+    """Run the ``swellfem`` command (optionally under mpiexec) and return the CompletedProcess."""
+    cmd = [sys.executable, "-m", "swellfem.cli", *args]
+    if mpi:
+        cmd = [mpiexec(), "-n", str(mpi), *cmd]
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=full_env)
+
+
+def mpiexec() -> str:
+    beside = Path(sys.executable).parent / "mpiexec"
+    found = str(beside) if beside.exists() else shutil.which("mpiexec")
+    if not found:
+        pytest.skip("mpiexec not found")
+    return found
+
+
+def solve(case_file: Path | str, *overrides: str) -> dict:
+    """Validate and solve a case in this process; returns the summary (no files written)."""
+    from swellfem.case import load_case
+    from swellfem.run import solve_case
+
+    case = load_case(case_file, list(overrides))
+    return solve_case(case, field_dir=None, log=lambda *a, **k: None)
+
+
+@pytest.fixture(scope="session")
+def lame_case() -> Path:
+    return CASES / "verification" / "lame_3layer.toml"
