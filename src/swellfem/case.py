@@ -222,7 +222,7 @@ class DiffusionStages(Strict):
     def _reachable(self) -> "DiffusionStages":
         if self.boundary == "fixed-surface":
             for s in self.soc:
-                if s >= self.surface_soc:
+                if s > self.surface_soc:
                     raise ValueError(
                         f"soc {s:g} is never reached with a fixed surface potassiation of {self.surface_soc:g}"
                     )
@@ -389,6 +389,24 @@ def _list_item(node: list, part: str, path: list[str], text: str) -> Any:
     return node[int(part)]
 
 
+_STAGE_MODELS = {"uniform": UniformStages, "shrinking-core": ShrinkingCoreStages, "diffusion": DiffusionStages}
+
+
+def _prune_after_mode_switch(data: dict, overrides: list[str]) -> None:
+    """``--set stages.mode=...`` switches the stage mode: options of the old mode that the
+    new one does not have are dropped (unless they were set on the command line too)."""
+    paths = [parse_override(o)[0] for o in overrides]
+    if ["stages", "mode"] not in paths or not isinstance(data.get("stages"), dict):
+        return
+    model = _STAGE_MODELS.get(data["stages"].get("mode"))
+    if model is None:
+        return
+    explicit = {p[1] for p in paths if len(p) == 2 and p[0] == "stages"}
+    for key in list(data["stages"]):
+        if key not in model.model_fields and key not in explicit:
+            del data["stages"][key]
+
+
 def read_case_data(path: str | Path) -> dict:
     """Read a TOML case file into a dict, with one-line errors for broken files."""
     path = Path(path)
@@ -423,6 +441,7 @@ def case_from_data(data: dict, source: str | Path | None = None, overrides: list
             data = apply_overrides(data, list(overrides))
         except CaseError as exc:
             raise CaseError(exc.detail, source=source) from None
+        _prune_after_mode_switch(data, overrides)
     try:
         case = Case.model_validate(data)
     except ValidationError as exc:

@@ -49,6 +49,14 @@ def _parser() -> argparse.ArgumentParser:
     add_case_args(m)
     m.add_argument("--export", type=Path, default=None, help="write the mesh in any meshio format (.vtu, .xdmf, ...)")
 
+    c = sub.add_parser("compare", help="run the models of a comparison file and write table, figures, report")
+    c.add_argument("comparison", type=Path, help="comparison file (TOML), e.g. cases/znse/comparison.toml")
+    c.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a dotted key in every model's case, e.g. --set stages.mode=\"diffusion\"")
+    c.add_argument("-o", "--output", type=Path, default=None, help="output directory (default: results/<file stem>)")
+    c.add_argument("--no-pictures", action="store_true", help="skip the pyvista field pictures")
+    c.add_argument("-q", "--quiet", action="store_true")
+
     sub.add_parser("materials", help="list the material library with sources")
     return p
 
@@ -85,6 +93,21 @@ def _dispatch(args) -> int:
         from .materials import format_library
 
         print(format_library())
+        return 0
+    if args.command == "compare":
+        from . import _backend  # noqa: F401
+        from .compare import run_comparison
+        from .comparison import load_comparison
+        from .report import claim_statements
+
+        signal.signal(signal.SIGTERM, _terminate)
+        spec, _ = load_comparison(args.comparison, args.overrides)  # bad input fails before anything runs
+        outdir = args.output or Path("results") / args.comparison.stem
+        log = (lambda *a, **k: None) if args.quiet else (lambda msg: print(msg, flush=True))
+        record = run_comparison(args.comparison, outdir, args.overrides, log=log, pictures=not args.no_pictures)
+        if _backend.MPI.COMM_WORLD.rank == 0 and not args.quiet:
+            print("\n".join(claim_statements(spec, record["claims"])))
+            print(f"wrote {outdir}/report.md, comparison.csv, figures/, pictures/")
         return 0
     case = load_case(args.case, args.overrides)
     if args.command == "validate":

@@ -125,9 +125,10 @@ def core_shell_pressure(e: float, a: float, b: float, Kc: float, Ks: float, Gs: 
 
 
 def _cumulative_moment(r: np.ndarray, e: np.ndarray) -> np.ndarray:
-    """int_0^r e(s) s^2 ds on the grid r (trapezoid rule, r[0] = 0)."""
-    f = e * r**2
-    return np.concatenate([[0.0], np.cumsum(0.5 * (f[1:] + f[:-1]) * np.diff(r))])
+    """int_0^r e(s) s^2 ds on the grid r (r[0] = 0): the trapezoid rule in u = s^3 / 3,
+    exact for piecewise-constant e and accurate near the centre."""
+    u = r**3 / 3.0
+    return np.concatenate([[0.0], np.cumsum(0.5 * (e[1:] + e[:-1]) * np.diff(u))])
 
 
 def radial_eigenstrain_stress(r: np.ndarray, e: np.ndarray, E: float, nu: float) -> tuple[np.ndarray, np.ndarray]:

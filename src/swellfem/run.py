@@ -20,7 +20,7 @@ def mesh_spec(case: Case):
     if fronts:
         from .case import mesh_interface_size
 
-        front_size = min(case.stages.front_width / 2.0, mesh_interface_size(case))
+        front_size = min(case.stages.front_width / 4.0, mesh_interface_size(case))
     return spec_from_case(case, front_radii_nm=tuple(sorted(set(fronts))), front_size_nm=front_size)
 
 

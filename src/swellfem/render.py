@@ -1,0 +1,145 @@
+"""pyvista pictures of result fields (off-screen where there is no display).
+
+Fields come from a run's ``fields/fields.pvd`` (one time step per stage). In the
+2D-axisymmetric formulation the meridian section is mirrored about the axis to show the
+whole cross-section; 3D results are cut by the plane y = 0 (the octant by a plane just
+inside it).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+#: field name -> (array in fields.pvd, label with unit)
+FIELDS = {
+    "von_mises": ("von_mises_MPa", "von Mises stress (MPa)"),
+    "hydrostatic": ("hydrostatic_MPa", "hydrostatic stress (MPa)"),
+    "principal_max": ("principal_max_MPa", "max principal stress (MPa)"),
+    "sigma_zz": ("sigma_zz_MPa", "axial stress sigma_zz (MPa)"),
+    "displacement": ("displacement_nm", "displacement magnitude (nm)"),
+    "potassiation": ("potassiation", "potassiation theta (-)"),
+}
+
+
+def _pyvista():
+    if not os.environ.get("DISPLAY"):
+        os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
+    import pyvista as pv
+
+    return pv
+
+
+def read_stage(field_file: Path, stage: int):
+    """The unstructured grid of stage ``stage`` from a ``fields.pvd``."""
+    pv = _pyvista()
+    reader = pv.get_reader(str(field_file))
+    times = reader.time_values
+    if stage < 0:
+        stage += len(times)
+    if not 0 <= stage < len(times):
+        raise ValueError(f"stage {stage} not in {field_file} (it has {len(times)} stages)")
+    reader.set_active_time_value(times[stage])
+    data = reader.read()
+    grid = data[0] if hasattr(data, "n_blocks") else data
+    grid = grid.copy()
+    for key in ("vtkGhostType", "vtkOriginalPointIds", "vtkOriginalCellIds"):
+        for arrays in (grid.point_data, grid.cell_data):
+            if key in arrays:
+                del arrays[key]
+    return grid
+
+
+def is_planar(grid) -> bool:
+    b = grid.bounds
+    return abs(b[5] - b[4]) < 1e-12 * max(abs(b[1] - b[0]), 1.0)
+
+
+def section(grid, clip: str = "y"):
+    """A planar section: the mirrored meridian (axisymmetric) or a cut of a 3D grid."""
+    pv = _pyvista()
+    if is_planar(grid):
+        mirrored = grid.reflect((1, 0, 0), point=(0, 0, 0))
+        if "displacement_nm" in mirrored.point_data:
+            d = np.array(mirrored.point_data["displacement_nm"])
+            d[:, 0] *= -1
+            mirrored.point_data["displacement_nm"] = d
+        return grid.merge(mirrored, merge_points=False)
+    normal = {"x": (1, 0, 0), "y": (0, 1, 0), "z": (0, 0, 1)}[clip]
+    b = np.array(grid.bounds).reshape(3, 2)
+    k = "xyz".index(clip)
+    origin = [0.0, 0.0, 0.0]
+    if b[k, 0] >= -1e-9 * (b[k, 1] - b[k, 0]):  # octant: cut just inside its symmetry plane
+        origin[k] = 1e-3 * (b[k, 1] - b[k, 0])
+    cut = grid.slice(normal=normal, origin=origin)
+    del pv
+    return cut
+
+
+def region_outlines(surface, region_array: str = "region"):
+    """Boundary lines of each region of a planar section (interfaces and outer surface)."""
+    pv = _pyvista()
+    lines = []
+    if region_array not in surface.cell_data:
+        return None
+    welded = surface.clean(tolerance=1e-9 * surface.length)  # discontinuous fields: weld the cells
+    for tag in np.unique(welded.cell_data[region_array]):
+        part = welded.threshold([tag - 0.5, tag + 0.5], scalars=region_array)
+        part = part.extract_surface(algorithm="dataset_surface").clean()
+        edges = part.extract_feature_edges(boundary_edges=True, feature_edges=False, manifold_edges=False,
+                                           non_manifold_edges=False)
+        if edges.n_points:
+            lines.append(edges)
+    if not lines:
+        return None
+    out = lines[0]
+    for e in lines[1:]:
+        out = out.merge(e)
+    del pv
+    return out
+
+
+def scalars_of(grid, field: str):
+    array, label = FIELDS[field]
+    if field == "displacement":
+        grid.point_data["displacement_magnitude_nm"] = np.linalg.norm(grid.point_data[array], axis=1)
+        return "displacement_magnitude_nm", label
+    return array, label
+
+
+def render_panels(panels, field: str, path: Path, title: str = "", window_size=(1500, 560)) -> Path:
+    """One off-screen PNG with a section per (label, grid), on one shared colour range."""
+    pv = _pyvista()
+    sections = []
+    values = []
+    for label, grid in panels:
+        sec = section(grid)
+        name, bar = scalars_of(sec, field)
+        sections.append((label, sec, name))
+        values.append(np.asarray(sec.point_data[name]))
+    lo = min(float(v.min()) for v in values)
+    hi = max(float(v.max()) for v in values)
+    if hi - lo < 1e-12 * max(abs(hi), 1.0):
+        lo, hi = lo - 1.0, hi + 1.0
+    plotter = pv.Plotter(off_screen=True, shape=(1, len(sections)), window_size=window_size, border=False)
+    for i, (label, sec, name) in enumerate(sections):
+        plotter.subplot(0, i)
+        plotter.add_mesh(sec, scalars=name, clim=(lo, hi), cmap="coolwarm" if field != "von_mises" else "viridis",
+                         show_scalar_bar=(i == len(sections) - 1),
+                         scalar_bar_args={"title": bar, "vertical": False, "fmt": "%.0f",
+                                          "position_x": 0.1, "position_y": 0.03, "width": 0.8,
+                                          "title_font_size": 14, "label_font_size": 12})
+        outlines = region_outlines(sec)
+        if outlines is not None:
+            plotter.add_mesh(outlines, color="black", line_width=2)
+        plotter.add_text(label, font_size=10)
+        plotter.view_xy() if is_planar(sec) else plotter.view_xz()
+    if title:
+        plotter.subplot(0, 0)
+        plotter.add_text(title, position="lower_left", font_size=8)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    plotter.screenshot(str(path))
+    plotter.close()
+    return path
