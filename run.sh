@@ -48,7 +48,7 @@ case "$cmd" in
     setup
     export MPLBACKEND=Agg
     set +e
-    .venv/bin/python -m pytest -m "not slow" "$@"
+    .venv/bin/python -m pytest -rs -m "not slow" "$@"
     rc=$?
     [ $rc -eq 5 ] && { echo "run.sh: pytest collected no tests" >&2; exit 1; }
     exit $rc ;;

@@ -57,6 +57,18 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--no-pictures", action="store_true", help="skip the pyvista field pictures")
     c.add_argument("-q", "--quiet", action="store_true")
 
+    w = sub.add_parser("view", help="look at a run's fields (pyvista; a PNG where there is no display)")
+    w.add_argument("outdir", type=Path, help="output directory of 'swellfem run' (or compare's models/NAME)")
+    w.add_argument("--stage", type=int, default=-1, help="stage index (negative: from the last; default -1)")
+    w.add_argument("--field", default="von_mises",
+                   choices=["von_mises", "hydrostatic", "principal_max", "sigma_zz", "displacement", "potassiation"])
+    w.add_argument("--clip", choices=["x", "y", "z"], default=None, help="cut a 3D result through the centre")
+    w.add_argument("--warp", type=float, default=None, metavar="SCALE", help="draw the deformed shape")
+    w.add_argument("--regions", default=None, help="comma-separated regions to show (default: all)")
+    w.add_argument("--hide", default=None, help="comma-separated regions to hide")
+    w.add_argument("--screenshot", type=Path, default=None, metavar="FILE.png", help="write a PNG instead of a window")
+    w.add_argument("--size", default="1024x768", help="image size WIDTHxHEIGHT (default 1024x768)")
+
     sub.add_parser("materials", help="list the material library with sources")
     return p
 
@@ -93,6 +105,23 @@ def _dispatch(args) -> int:
         from .materials import format_library
 
         print(format_library())
+        return 0
+    if args.command == "view":
+        from .view import ViewError, view
+
+        try:
+            width, height = (int(v) for v in args.size.lower().split("x"))
+        except ValueError:
+            return _error(f"--size {args.size!r}: expected WIDTHxHEIGHT, e.g. 1024x768", EXIT_BAD_INPUT)
+        split = lambda text: [t.strip() for t in text.split(",") if t.strip()] if text else None  # noqa: E731
+        try:
+            path = view(args.outdir, screenshot=args.screenshot, stage=args.stage, field=args.field, clip=args.clip,
+                        warp=args.warp, regions=split(args.regions), hide=split(args.hide),
+                        window_size=(width, height))
+        except ViewError as exc:
+            return _error(str(exc), EXIT_BAD_INPUT)
+        if path is not None:
+            print(path)
         return 0
     if args.command == "compare":
         from . import _backend  # noqa: F401
