@@ -1,7 +1,7 @@
 """The ``swellfem`` command line.
 
 Exit codes: 0 success; 2 bad input (case file, options); 3 a solve or mesh failed;
-130 interrupted. Errors are one line on stderr, without a traceback (set SWELLFEM_DEBUG=1
+4 some points of a sweep failed (the others are in its table); 130 interrupted. Errors are one line on stderr, without a traceback (set SWELLFEM_DEBUG=1
 to see one).
 """
 
@@ -69,6 +69,14 @@ def _parser() -> argparse.ArgumentParser:
     w.add_argument("--screenshot", type=Path, default=None, metavar="FILE.png", help="write a PNG instead of a window")
     w.add_argument("--size", default="1024x768", help="image size WIDTHxHEIGHT (default 1024x768)")
 
+    sw = sub.add_parser("sweep", help="run (or resume) a parametric study; results.csv and plots in OUTDIR")
+    sw.add_argument("sweep", type=Path, help="sweep file (TOML), e.g. cases/sweeps/inmc_x_orgo_thickness.toml")
+    sw.add_argument("-o", "--output", type=Path, default=None, help="output directory (default: results/<file stem>)")
+    sw.add_argument("-j", "--jobs", type=int, default=1, help="worker processes (default 1; under mpiexec: ranks)")
+    sw.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                    help="override a dotted key in every point's case")
+    sw.add_argument("-q", "--quiet", action="store_true")
+
     sub.add_parser("materials", help="list the material library with sources")
     return p
 
@@ -106,6 +114,20 @@ def _dispatch(args) -> int:
 
         print(format_library())
         return 0
+    if args.command == "sweep":
+        from . import _backend  # noqa: F401
+        from .sweep import load_sweep
+        from .sweep_run import EXIT_SOME_FAILED, run_sweep
+
+        signal.signal(signal.SIGTERM, _terminate)
+        if args.jobs < 1:
+            return _error(f"--jobs {args.jobs}: must be at least 1", EXIT_BAD_INPUT)
+        load_sweep(args.sweep, args.overrides)  # bad input fails before anything runs
+        outdir = args.output or Path("results") / args.sweep.stem
+        log = (lambda *a, **k: None) if args.quiet else (lambda msg: print(msg, flush=True))
+        counts = run_sweep(args.sweep, outdir, jobs=args.jobs, overrides=args.overrides, log=log,
+                           progress=not args.quiet)
+        return EXIT_SOME_FAILED if counts["failed"] else 0
     if args.command == "view":
         from .view import ViewError, view
 

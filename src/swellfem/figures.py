@@ -118,3 +118,78 @@ def shell_hoop_figure(spec: ComparisonSpec, rows: list[dict], path_stem: Path) -
         ax.legend(fontsize=8)
     fig.tight_layout()
     return _save(fig, path_stem)
+
+
+def _default_sweep_metrics(rows: list[dict]) -> list[str]:
+    ok = [r for r in rows if r.get("status") == "ok"]
+    if not ok:
+        return []
+    regions = list(dict.fromkeys(k.split(".")[0] for k in ok[0] if k.endswith("_MPa") and "|" not in k))
+    regions = [r for r in regions if r != "particle"]
+    metrics = []
+    if regions:
+        metrics += [f"{regions[0]}.{m}" for m in ("von_mises_max_MPa", "principal_max_MPa", "hydrostatic_max_MPa")]
+        metrics += [f"{r}.hoop_max_MPa" for r in regions[1:]]
+    return metrics
+
+
+def sweep_figures(spec, columns: list[tuple], rows: list[dict], out) -> list:
+    """Metric vs parameter at the last stage: lines (one per value of the other parameters)
+    or, for two parameters, a heat map. PNG and SVG."""
+    plt = _pyplot()
+    ok = [r for r in rows if r.get("status") == "ok"]
+    files = []
+    if not ok:
+        return files
+    last_soc = max(r["soc"] for r in ok)
+    final = [r for r in ok if r["soc"] == last_soc]
+    names = [name for _, name, _ in columns]
+    numeric = [n for n in names if all(isinstance(r[n], (int, float)) for r in final)]
+    metrics = list(spec.plot_metrics) or _default_sweep_metrics(rows)
+    for metric in metrics:
+        if not any(metric in r and r[metric] is not None for r in final):
+            continue
+        fig, ax = plt.subplots(figsize=(5.6, 4.0))
+        if len(numeric) == 2 and len(names) == 2:
+            xs = sorted({r[numeric[0]] for r in final})
+            ys = sorted({r[numeric[1]] for r in final})
+            grid = np.full((len(ys), len(xs)), np.nan)
+            for r in final:
+                if r.get(metric) is not None:
+                    grid[ys.index(r[numeric[1]]), xs.index(r[numeric[0]])] = r[metric]
+            mesh = ax.pcolormesh(_edges(xs), _edges(ys), grid, cmap="viridis", shading="flat")
+            fig.colorbar(mesh, ax=ax, label=metric)
+            for j, y in enumerate(ys):
+                for i, x in enumerate(xs):
+                    if np.isfinite(grid[j, i]):
+                        ax.text(x, y, f"{grid[j, i]:.0f}", ha="center", va="center", fontsize=7, color="w")
+            ax.set_xlabel(numeric[0])
+            ax.set_ylabel(numeric[1])
+        else:
+            x_name = numeric[0] if numeric else names[0]
+            others = [n for n in names if n != x_name]
+            groups: dict = {}
+            for r in final:
+                groups.setdefault(tuple(r[o] for o in others), []).append(r)
+            for i, (g, rs) in enumerate(sorted(groups.items(), key=lambda kv: str(kv[0]))):
+                rs = sorted(rs, key=lambda r: r[x_name])
+                label = ", ".join(f"{o} = {v}" for o, v in zip(others, g)) or None
+                ax.plot([r[x_name] for r in rs], [r[metric] for r in rs], _STYLES[i % 4], marker=_MARKERS[i % 5],
+                        label=label)
+            if others:
+                ax.legend(fontsize=7)
+            ax.set_xlabel(x_name)
+            ax.set_ylabel(metric.replace("_MPa", " (MPa)"))
+            ax.axhline(0, color="0.5", lw=0.6)
+        ax.set_title(f"{spec.name}: {metric} at SOC = {last_soc:g}", fontsize=9)
+        fig.tight_layout()
+        files += _save(fig, out / metric.replace("|", "-").replace(".", "__"))
+    return files
+
+
+def _edges(v: list[float]) -> np.ndarray:
+    v = np.asarray(v, float)
+    if len(v) == 1:
+        return np.array([v[0] - 0.5, v[0] + 0.5])
+    mid = 0.5 * (v[1:] + v[:-1])
+    return np.concatenate([[v[0] - (mid[0] - v[0])], mid, [v[-1] + (v[-1] - mid[-1])]])
