@@ -292,7 +292,11 @@ def export_mesh(msh_path: Path, out_path: Path) -> None:
     """Convert a cached ``.msh`` to any format meshio writes (``.vtu``, ``.xdmf``, ...)."""
     import meshio
 
-    meshio.write(out_path, meshio.read(msh_path))
+    mesh = meshio.read(msh_path)
+    # The physical groups stay as the cell data "gmsh:physical" (tags as in geometry.py);
+    # gmsh's cell sets do not convert to most formats.
+    mesh.cell_sets = {}
+    meshio.write(out_path, mesh)
 
 
 __all__ = ["LayeredSphereSpec", "cached_mesh", "build_layered_sphere", "spec_from_case", "export_mesh", "math"]
