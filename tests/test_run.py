@@ -8,12 +8,11 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from conftest import CASES, solve, swellfem_cli
+from conftest import solve, swellfem_cli
 
 FREE_SPHERE = [
     'geometry.layers=[{name="particle", material="ZnSe", outer_radius="50 nm"}]',

@@ -16,7 +16,7 @@ import pytest
 from swellfem.case import CaseError
 from swellfem.sweep import load_sweep, parameter_values, Parameter
 
-from conftest import CASES, REPO, swellfem_cli
+from conftest import CASES, swellfem_cli
 
 SWEEP = f"""
 name = "tiny"

@@ -19,7 +19,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .case import Case, CaseError, _case_error, load_case  # noqa: F401
+from .case import Case, CaseError, load_case
 
 PARTICLE_METRICS = (
     "von_mises_max_MPa",

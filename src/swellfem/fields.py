@@ -7,7 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import ufl
 
 from ._backend import dolfinx
 from .physics import ElasticityProblem
@@ -62,5 +61,3 @@ class FieldWriter:
     def close(self) -> None:
         self.file.close()
 
-
-__all__ = ["FieldWriter", "ufl"]

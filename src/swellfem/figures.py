@@ -50,7 +50,6 @@ def axial_stress_figure(spec: ComparisonSpec, summaries: dict[str, dict], path_s
             z = np.array(prof["z_nm"], float)
             v = np.array([np.nan if x is None else x for x in prof["sigma_zz_MPa"]], float)
             ax.plot(z, v, _STYLES[i % 4], label=label, lw=1.6)
-        layers = first["case"]["layers"]
         for s in summaries.values():
             for layer in s["case"]["layers"][:-1]:
                 ax.axvline(layer["outer_radius_nm"], color="0.8", lw=0.8, zorder=0)
@@ -62,7 +61,6 @@ def axial_stress_figure(spec: ComparisonSpec, summaries: dict[str, dict], path_s
         ax.set_title(title, fontsize=10)
         ax.set_xlabel("z along the axis (nm)")
         ax.set_ylabel(r"axial stress $\sigma_{zz}$ (MPa)")
-        del layers
     axes.flat[0].legend(fontsize=8)
     fig.suptitle(f"{spec.title}: axial stress distribution (tension positive)", fontsize=11)
     fig.tight_layout()

@@ -15,7 +15,6 @@ import hashlib
 import signal
 from collections.abc import Iterator
 import json
-import math
 import os
 from pathlib import Path
 
@@ -298,5 +297,3 @@ def export_mesh(msh_path: Path, out_path: Path) -> None:
     mesh.cell_sets = {}
     meshio.write(out_path, mesh)
 
-
-__all__ = ["LayeredSphereSpec", "cached_mesh", "build_layered_sphere", "spec_from_case", "export_mesh", "math"]

@@ -59,7 +59,6 @@ def is_planar(grid) -> bool:
 
 def section(grid, clip: str = "y"):
     """A planar section: the mirrored meridian (axisymmetric) or a cut of a 3D grid."""
-    pv = _pyvista()
     if is_planar(grid):
         mirrored = grid.reflect((1, 0, 0), point=(0, 0, 0))
         if "displacement_nm" in mirrored.point_data:
@@ -73,14 +72,11 @@ def section(grid, clip: str = "y"):
     origin = [0.0, 0.0, 0.0]
     if b[k, 0] >= -1e-9 * (b[k, 1] - b[k, 0]):  # octant: cut just inside its symmetry plane
         origin[k] = 1e-3 * (b[k, 1] - b[k, 0])
-    cut = grid.slice(normal=normal, origin=origin)
-    del pv
-    return cut
+    return grid.slice(normal=normal, origin=origin)
 
 
 def region_outlines(surface, region_array: str = "region"):
     """Boundary lines of each region of a planar section (interfaces and outer surface)."""
-    pv = _pyvista()
     lines = []
     if region_array not in surface.cell_data:
         return None
@@ -97,7 +93,6 @@ def region_outlines(surface, region_array: str = "region"):
     out = lines[0]
     for e in lines[1:]:
         out = out.merge(e)
-    del pv
     return out
 
 

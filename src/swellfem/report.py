@@ -65,7 +65,6 @@ def comparison_report(spec: ComparisonSpec, summaries: dict[str, dict], record: 
         "## Assumptions",
         "",
     ]
-    out += [f"- {a} (assumption)" for a in record.get("assumptions_extra", [])]
     out += [f"- {a}" for a in spec.assumptions]
     out += [
         f"- stages: {stages['mode']} at SOC {', '.join(f'{s:g}' for s in stages['soc'])}"

@@ -80,11 +80,9 @@ class StageDriver:
         active_names = {name for name, _, _ in self.active}
         self.active_cells = {name: loaded.cell_tags.find(loaded.layer_tags[name]) for name in active_names}
         from dolfinx import fem
-        import ufl
 
         self.active_volume_form = fem.form(problem.active * problem.weight * problem.dx)
         self.active_theta_form = fem.form(problem.active * problem.theta * problem.weight * problem.dx)
-        del ufl
 
     def mean_active_potassiation(self) -> float | None:
         from dolfinx import fem

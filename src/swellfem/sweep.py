@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
