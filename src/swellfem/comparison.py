@@ -20,6 +20,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .case import Case, CaseError, load_case
+from .tables import flatten_stage
 
 PARTICLE_METRICS = (
     "von_mises_max_MPa",
@@ -123,23 +124,9 @@ def table_rows(spec: ComparisonSpec, summaries: dict[str, dict]) -> tuple[list[s
     rows = []
     for label, s in summaries.items():
         for st in s["stages"]:
-            row = {c: None for c in columns}
-            row.update(model=label, soc=st["soc"], mode=st["mode"], time_s=st.get("time_s"),
-                       front_radius_nm=st.get("front_radius_nm"))
-            for region, metrics in st["regions"].items():
-                for m, v in metrics.items():
-                    if f"{region}.{m}" in row:
-                        row[f"{region}.{m}"] = v
-            prof = st["axial_profile"]
-            zz = [v for v, reg in zip(prof["sigma_zz_MPa"], prof["region"]) if reg == p and v is not None]
-            if zz:
-                row[f"{p}.axial_sigma_zz_max_MPa"] = max(zz)
-                row[f"{p}.axial_sigma_zz_absmax_MPa"] = max(abs(v) for v in zz)
-            for key, metrics in st["interfaces"].items():
-                row[f"{key}.normal_stress_max_MPa"] = metrics["normal_stress_max_MPa"]
-                row[f"{key}.normal_stress_min_MPa"] = metrics["normal_stress_min_MPa"]
-            row["particle.apparent_volume_expansion_percent"] = st["apparent_volume_expansion_percent"]
-            row["particle.strain_energy_aJ"] = st["strain_energy_aJ"]
+            flat = flatten_stage(st)
+            row = {c: flat.get(c) for c in columns}
+            row["model"] = label
             rows.append(row)
     return columns, rows
 

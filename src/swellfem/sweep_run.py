@@ -18,7 +18,8 @@ import traceback
 from pathlib import Path
 
 from .output import atomic_directory, write_json
-from .sweep import Point, flatten_stage, load_sweep
+from .sweep import Point, load_sweep
+from .tables import flatten_stage
 
 EXIT_SOME_FAILED = 4
 
