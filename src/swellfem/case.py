@@ -445,7 +445,7 @@ def case_from_data(data: dict, source: str | Path | None = None, overrides: list
     try:
         case = Case.model_validate(data)
     except ValidationError as exc:
-        raise _case_error(exc, data, source) from None
+        raise schema_error(exc, source) from None
     for name, spec in case.materials.items():
         missing = [p for p in ("E", "nu", "volumetric_expansion", "role") if getattr(spec, p) is None]
         if name not in library() and missing:
@@ -473,18 +473,20 @@ def _did_you_mean(word: str, choices: list[str]) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
-def _case_error(exc: ValidationError, data: dict, source: str | Path | None) -> CaseError:
+def schema_error(exc: ValidationError, source: str | Path | None, root: type[BaseModel] = Case) -> CaseError:
+    """The first error of a validation against ``root`` (the case, a sweep or comparison
+    file), as a one-line :class:`CaseError` with the key a user wrote and a did-you-mean hint."""
     err = exc.errors(include_url=False)[0]
     loc = list(err["loc"])
     kind = err["type"]
     value = err.get("input", _MISSING)
     if kind == "extra_forbidden":
-        key_parts, allowed = _walk(Case, loc[:-1])
+        key_parts, allowed = _walk(root, loc[:-1])
         key = _dotted(key_parts + [loc[-1]])
         hint = _did_you_mean(str(loc[-1]), allowed)
         options = f"; allowed here: {', '.join(allowed)}" if allowed else ""
         return CaseError(f"unknown key{hint}{options}", source=source, key=key, value=value)
-    key = _dotted(_walk(Case, loc)[0])
+    key = _dotted(_walk(root, loc)[0])
     if kind == "missing":
         return CaseError("required key is missing", source=source, key=key or "(top level)", value=_MISSING)
     msg = err["msg"]

@@ -17,9 +17,9 @@ import tomllib
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
-from .case import Case, CaseError, load_case
+from .case import Case, CaseError, Strict, load_case, schema_error
 from .tables import flatten_stage
 
 PARTICLE_METRICS = (
@@ -48,16 +48,14 @@ CLAIM_MEASURES = (
 )
 
 
-class ModelEntry(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class ModelEntry(Strict):
     label: Annotated[str, Field(min_length=1)]
     case: str
 
 
-class ComparisonSpec(BaseModel):
+class ComparisonSpec(Strict):
     """A comparison file: models (case files, relative to it) compared stage by stage."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
     title: str
     particle_region: str
     claim_model: str
@@ -81,9 +79,7 @@ def load_comparison(path: Path, overrides: list[str] | None = None) -> tuple[Com
     try:
         spec = ComparisonSpec.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors(include_url=False)[0]
-        key = ".".join(str(p) for p in err["loc"])
-        raise CaseError(err["msg"], source=path, key=key or "(top level)", value=err.get("input")) from None
+        raise schema_error(exc, path, root=ComparisonSpec) from None
     labels = [m.label for m in spec.models]
     if spec.claim_model not in labels:
         raise CaseError(f"not one of the models {labels}", source=path, key="claim_model", value=spec.claim_model)

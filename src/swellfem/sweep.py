@@ -17,13 +17,12 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .case import Case, CaseError, case_from_data, read_case_data
+from .case import Case, CaseError, Strict, case_from_data, read_case_data, schema_error
 
 
-class Range(BaseModel):
+class Range(Strict):
     """Evenly spaced values from start to stop (inclusive): ``num`` of them or every ``step``."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
     start: str | float
     stop: str | float
     num: Annotated[int, Field(ge=2, le=10000)] | None = None
@@ -36,8 +35,7 @@ class Range(BaseModel):
         return self
 
 
-class Parameter(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class Parameter(Strict):
     key: Annotated[str, Field(min_length=1)]
     label: str | None = None
     values: list[Any] | None = None
@@ -52,10 +50,9 @@ class Parameter(BaseModel):
         return self
 
 
-class SweepSpec(BaseModel):
+class SweepSpec(Strict):
     """A sweep file."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
     name: Annotated[str, Field(min_length=1)]
     description: str = ""
     base: str
@@ -153,10 +150,7 @@ def load_sweep(path: Path, extra_overrides: list[str] | None = None) -> tuple[Sw
     try:
         spec = SweepSpec.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors(include_url=False)[0]
-        key = ".".join(str(x) for x in err["loc"]) or "(top level)"
-        msg = err["msg"].removeprefix("Value error, ")
-        raise CaseError(msg, source=path, key=key, value=err.get("input")) from None
+        raise schema_error(exc, path, root=SweepSpec) from None
     base_path = (path.parent / spec.base).resolve()
     base_data = read_case_data(base_path)
     case_from_data(json.loads(json.dumps(base_data)), source=base_path, overrides=list(spec.set))  # base must be valid
