@@ -1,8 +1,8 @@
 """The ``swellfem`` command line.
 
 Exit codes: 0 success; 2 bad input (case file, options); 3 a solve or mesh failed;
-4 some points of a sweep failed (the others are in its table); 130 interrupted. Errors are one line on stderr, without a traceback (set SWELLFEM_DEBUG=1
-to see one).
+4 some points of a sweep failed (the others are in its table); 130 interrupted. Errors are
+one line on stderr, without a traceback (set SWELLFEM_DEBUG=1 to see one).
 """
 
 from __future__ import annotations
@@ -86,6 +86,11 @@ def _error(message: str, code: int) -> int:
     return code
 
 
+def _progress_log(quiet: bool):
+    """Where progress lines go: stdout, flushed, or nowhere with --quiet."""
+    return (lambda *a, **k: None) if quiet else (lambda msg: print(msg, flush=True))
+
+
 def _terminate(signum, frame):  # SIGTERM behaves like Ctrl-C: temporaries are removed
     raise KeyboardInterrupt
 
@@ -115,17 +120,14 @@ def _dispatch(args) -> int:
         print(format_library())
         return 0
     if args.command == "sweep":
-        from . import _backend  # noqa: F401
         from .sweep import load_sweep
         from .sweep_run import EXIT_SOME_FAILED, run_sweep
 
-        signal.signal(signal.SIGTERM, _terminate)
         if args.jobs < 1:
             return _error(f"--jobs {args.jobs}: must be at least 1", EXIT_BAD_INPUT)
         load_sweep(args.sweep, args.overrides)  # bad input fails before anything runs
         outdir = args.output or Path("results") / args.sweep.stem
-        log = (lambda *a, **k: None) if args.quiet else (lambda msg: print(msg, flush=True))
-        counts = run_sweep(args.sweep, outdir, jobs=args.jobs, overrides=args.overrides, log=log,
+        counts = run_sweep(args.sweep, outdir, jobs=args.jobs, overrides=args.overrides, log=_progress_log(args.quiet),
                            progress=not args.quiet)
         return EXIT_SOME_FAILED if counts["failed"] else 0
     if args.command == "view":
@@ -146,17 +148,16 @@ def _dispatch(args) -> int:
             print(path)
         return 0
     if args.command == "compare":
-        from . import _backend  # noqa: F401
+        from ._backend import MPI
         from .compare import run_comparison
         from .comparison import load_comparison
         from .report import claim_statements
 
-        signal.signal(signal.SIGTERM, _terminate)
         spec, _ = load_comparison(args.comparison, args.overrides)  # bad input fails before anything runs
         outdir = args.output or Path("results") / args.comparison.stem
-        log = (lambda *a, **k: None) if args.quiet else (lambda msg: print(msg, flush=True))
-        record = run_comparison(args.comparison, outdir, args.overrides, log=log, pictures=not args.no_pictures)
-        if _backend.MPI.COMM_WORLD.rank == 0 and not args.quiet:
+        record = run_comparison(args.comparison, outdir, args.overrides, log=_progress_log(args.quiet),
+                                pictures=not args.no_pictures)
+        if MPI.COMM_WORLD.rank == 0 and not args.quiet:
             print("\n".join(claim_statements(spec, record["claims"])))
             print(f"wrote {outdir}/report.md, comparison.csv, figures/, pictures/")
         return 0
@@ -179,17 +180,12 @@ def _dispatch(args) -> int:
             print(args.export)
         return 0
     if args.command == "run":
-        from . import _backend  # noqa: F401 - MPI/PETSc set their signal handlers on import
+        from ._backend import MPI
         from .output import format_region_table
-
-        signal.signal(signal.SIGTERM, _terminate)
         from .run import run_case
 
         outdir = args.output or Path("results") / case.name
-        log = (lambda *a, **k: None) if args.quiet else (lambda msg: print(msg, flush=True))
-        summary = run_case(case, outdir, source=str(args.case), log=log)
-        from ._backend import MPI
-
+        summary = run_case(case, outdir, source=str(args.case), log=_progress_log(args.quiet))
         if MPI.COMM_WORLD.rank == 0 and not args.quiet:
             print(format_region_table(summary))
             print(f"wrote {outdir}/summary.json, {outdir}/fields/fields.pvd")

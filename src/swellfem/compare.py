@@ -3,7 +3,6 @@ table, figures, field pictures and a report, all or nothing into OUTDIR."""
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
@@ -91,6 +90,3 @@ def write_comparison(spec, summaries: dict, out: Path, source: Path, overrides: 
     log(f"compared {len(summaries)} models x {len(next(iter(summaries.values()))['stages'])} stages")
     return record
 
-
-def load_record(outdir: Path) -> dict:
-    return json.loads((Path(outdir) / "comparison.json").read_text())

@@ -76,8 +76,6 @@ class ActiveLayerDiffusion:
         self.mean_form = fem.form(self.theta * self.weight * self.dx)
         self.flux = fem.Constant(submesh, PETSc.ScalarType(0.0))
         self.surface_value = fem.Constant(submesh, PETSc.ScalarType(0.0))
-        self.bcs = []
-        self._assembled_dt = None
 
     def configure(self, flux: float, surface_value: float) -> None:
         """Forms for the flux (galvanostatic) and the fixed-value boundary; starts with the flux
@@ -112,12 +110,10 @@ class ActiveLayerDiffusion:
             self.use_fixed()
 
     def use_flux(self) -> None:
-        self.fixed = False
         self.L, self.bcs = self.L_flux, []
         self._assembled_dt = None
 
     def use_fixed(self) -> None:
-        self.fixed = True
         self.L, self.bcs = self.L_fixed, self.fixed_bcs
         self._assembled_dt = None
 
@@ -239,8 +235,9 @@ class DiffusionDriver:
                     continue
             # fixed boundary value (constant voltage): march until the mean crosses soc
             dt = dt if dt is not None else 1e-5 * self.t_char
-            if self._mean() >= soc:  # already there (the switch overshot a little)
-                yield self._stage(index, self._mean(), t)
+            mean = self._mean()
+            if mean >= soc:  # already there (the switch overshot a little)
+                yield self._stage(index, mean, t)
                 continue
             while True:
                 self._step_all(dt)

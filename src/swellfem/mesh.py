@@ -52,7 +52,6 @@ class LoadedMesh:
 
 def load_mesh(spec: LayeredSphereSpec, comm: MPI.Comm = MPI.COMM_WORLD, cache_dir: Path | None = None) -> LoadedMesh:
     """Mesh ``spec`` (rank 0, cached) and distribute it over ``comm``."""
-
     path: Path | None = None
     error: str | None = None
     if comm.rank == 0:
