@@ -32,7 +32,7 @@ def one(formulation: str, size: str, iface: str, nmin: int) -> dict:
     from test_lame import STRICT, exact_for, relative_errors
 
     from swellfem.case import load_case
-    from swellfem.run import solve_case
+    from swellfem.studies.run import solve_case
 
     overrides = [f'model.formulation="{formulation}"', f'mesh.size="{size}"', f'mesh.interface_size="{iface}"',
                  f"mesh.min_elements_across_layer={nmin}", "stages.soc=[1.0]"]

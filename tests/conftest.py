@@ -36,7 +36,7 @@ def mpiexec() -> str:
 def solve(case_file: Path | str, *overrides: str) -> dict:
     """Validate and solve a case in this process; returns the summary (no files written)."""
     from swellfem.case import load_case
-    from swellfem.run import solve_case
+    from swellfem.studies.run import solve_case
 
     case = load_case(case_file, list(overrides))
     return solve_case(case, field_dir=None, log=lambda *a, **k: None)

@@ -13,6 +13,7 @@ import signal
 import sys
 from pathlib import Path
 
+from . import __version__
 from .case import CaseError, load_case
 
 EXIT_BAD_INPUT = 2
@@ -107,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # solver or mesher failure: one line unless debugging
         if os.environ.get("SWELLFEM_DEBUG"):
             raise
-        from .physics import SolverError  # noqa: PLC0415 - only when dolfinx is importable
+        from .physics.solver import SolverError  # noqa: PLC0415 - only when dolfinx is importable
 
         kind = "solver" if isinstance(exc, SolverError) else type(exc).__name__
         return _error(f"{kind}: {exc} (SWELLFEM_DEBUG=1 shows the traceback)", EXIT_FAILED)
@@ -115,13 +116,13 @@ def main(argv: list[str] | None = None) -> int:
 
 def _dispatch(args) -> int:
     if args.command == "materials":
-        from .materials import format_library
+        from .case import format_library
 
         print(format_library())
         return 0
     if args.command == "sweep":
-        from .sweep import load_sweep
-        from .sweep_run import EXIT_SOME_FAILED, run_sweep
+        from .studies.sweep import load_sweep
+        from .studies.sweep_run import EXIT_SOME_FAILED, run_sweep
 
         if args.jobs < 1:
             return _error(f"--jobs {args.jobs}: must be at least 1", EXIT_BAD_INPUT)
@@ -149,9 +150,9 @@ def _dispatch(args) -> int:
         return 0
     if args.command == "compare":
         from ._backend import MPI
-        from .compare import run_comparison
-        from .comparison import load_comparison
-        from .report import claim_statements
+        from .studies.compare import run_comparison
+        from .studies.comparison import load_comparison
+        from .studies.report import claim_statements
 
         spec, _ = load_comparison(args.comparison, args.overrides)  # bad input fails before anything runs
         outdir = args.output or Path("results") / args.comparison.stem
@@ -171,7 +172,7 @@ def _dispatch(args) -> int:
         return 0
     if args.command == "mesh":
         from .geometry import cached_mesh, export_mesh
-        from .run import mesh_spec
+        from .studies.run import mesh_spec
 
         path = cached_mesh(mesh_spec(case))
         print(path)
@@ -181,8 +182,8 @@ def _dispatch(args) -> int:
         return 0
     if args.command == "run":
         from ._backend import MPI
-        from .output import format_region_table
-        from .run import run_case
+        from .results import format_region_table
+        from .studies.run import run_case
 
         outdir = args.output or Path("results") / case.name
         summary = run_case(case, outdir, source=str(args.case), log=_progress_log(args.quiet))

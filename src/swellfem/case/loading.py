@@ -1,0 +1,74 @@
+"""Reading case files: TOML in, a validated :class:`~swellfem.case.schema.Case` out."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from .errors import MISSING, CaseError, did_you_mean, schema_error
+from .materials import library
+from .overrides import apply_overrides, prune_after_mode_switch
+from .schema import Case
+
+def read_case_data(path: str | Path) -> dict:
+    """Read a TOML case file into a dict, with one-line errors for broken files."""
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise CaseError("no such file", source=path) from None
+    except IsADirectoryError:
+        raise CaseError("is a directory, not a case file", source=path) from None
+    except UnicodeDecodeError:
+        raise CaseError("not a text (UTF-8) file", source=path) from None
+    except OSError as exc:
+        raise CaseError(f"cannot read ({exc.strerror})", source=path) from None
+    if not text.strip():
+        raise CaseError("the file is empty; a case needs at least name, [geometry] and [stages]", source=path)
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise CaseError(f"not valid TOML: {exc}", source=path) from None
+
+
+def load_case(path: str | Path, overrides: list[str] | None = None) -> Case:
+    """Read, override and validate a case file. Raises :class:`CaseError`."""
+    data = read_case_data(path)
+    return case_from_data(data, source=path, overrides=overrides)
+
+
+def case_from_data(data: dict, source: str | Path | None = None, overrides: list[str] | None = None) -> Case:
+    """Validate a case given as a dict (as read from TOML). Raises :class:`CaseError`."""
+    if overrides:
+        try:
+            data = apply_overrides(data, list(overrides))
+        except CaseError as exc:
+            raise CaseError(exc.detail, source=source) from None
+        prune_after_mode_switch(data, overrides)
+    try:
+        case = Case.model_validate(data)
+    except ValidationError as exc:
+        raise schema_error(exc, source, root=Case) from None
+    for name, spec in case.materials.items():
+        missing = [p for p in ("E", "nu", "volumetric_expansion", "role") if getattr(spec, p) is None]
+        if name not in library() and missing:
+            raise CaseError(
+                f"'{name}' is not in the library, so it must set {', '.join(missing)}",
+                source=source,
+                key=f"materials.{name}",
+                value=data.get("materials", {}).get(name, MISSING),
+            )
+    keys = case.geometry.material_keys
+    for region, material in case.geometry.region_materials.items():
+        if material not in library() and material not in case.materials:
+            hint = did_you_mean(material, list(library()) + list(case.materials))
+            raise CaseError(
+                f"unknown material{hint}; define it under [materials.{material}] or use one of: "
+                + ", ".join(library()),
+                source=source,
+                key=keys[region],
+                value=material,
+            )
+    return case

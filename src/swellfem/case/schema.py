@@ -1,0 +1,220 @@
+"""The case schema: a validated :class:`Case` (geometry, materials, model, mesh, stages, output).
+
+This package does not import dolfinx: validating a case is fast and needs no solver.
+Dimensional values carry their units in the file ("50 nm", "67.2 GPa"); internally lengths
+are nm, moduli MPa, times s and diffusivities nm^2/s (see :mod:`swellfem.case.units`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+from pydantic import Field, model_validator
+
+from .base import DiffusivityNm2s, LengthNm, PressureMPa, StateOfCharge, Strict
+from .materials import LAWS, Material, library
+from .shapes import Geometry
+
+# --- materials -------------------------------------------------------------------------
+
+
+class MaterialSpec(Strict):
+    """A material in the case file: overrides of a library entry, or a new material."""
+
+    E: PressureMPa | None = None
+    nu: Annotated[float, Field(gt=-1.0, lt=0.5)] | None = None
+    volumetric_expansion: Annotated[float, Field(gt=-1.0)] | None = None
+    role: Literal["active", "shell"] | None = None
+    law: Literal[LAWS] | None = None  # constitutive law (swellfem.physics.laws); default linear-elastic
+    description: str | None = None
+    source: str | None = None
+
+
+# --- model, mesh, stages, output -------------------------------------------------------
+
+
+class ModelSpec(Strict):
+    """How the mechanics is discretised."""
+
+    formulation: Literal["axisymmetric", "3d-octant", "3d"] = "axisymmetric"
+    eigenstrain_convention: Literal["cube-root", "linear"] = "cube-root"
+    element_degree: Literal[1, 2] = 2
+    solver: Literal["auto", "direct", "iterative"] = "auto"
+
+    @model_validator(mode="after")
+    def _solver_fits(self) -> "ModelSpec":
+        if self.formulation == "3d" and self.solver == "direct":
+            raise ValueError(
+                "formulation '3d' needs solver 'iterative' or 'auto': its rigid-body modes are removed "
+                "through the Krylov solver's null space"
+            )
+        return self
+
+
+class MeshSpec(Strict):
+    """Target element sizes; the mesh is graded from ``interface_size`` at interfaces and
+    the outer surface to ``size`` in the bulk."""
+
+    size: LengthNm = "5 nm"  # type: ignore[assignment]
+    interface_size: LengthNm | None = None
+    min_elements_across_layer: Annotated[int, Field(ge=1, le=100)] = 4
+    grading_distance: LengthNm | None = None
+
+    @model_validator(mode="after")
+    def _sizes(self) -> "MeshSpec":
+        if self.interface_size is not None and self.interface_size > self.size:
+            raise ValueError("interface_size must not exceed size")
+        return self
+
+
+class UniformStages(Strict):
+    """Every active region at the same potassiation theta = SOC."""
+
+    mode: Literal["uniform"]
+    soc: Annotated[list[StateOfCharge], Field(min_length=1)]
+
+
+class ShrinkingCoreStages(Strict):
+    """A reacted outer layer around a pristine core, with a smooth (tanh) front."""
+
+    mode: Literal["shrinking-core"]
+    soc: Annotated[list[StateOfCharge], Field(min_length=1)]
+    front_width: LengthNm = "2 nm"  # type: ignore[assignment]
+
+
+class DiffusionStages(Strict):
+    """Fickian potassiation of the active region from its surface, backward Euler in time."""
+
+    mode: Literal["diffusion"]
+    soc: Annotated[list[StateOfCharge], Field(min_length=1)]
+    diffusivity: DiffusivityNm2s = "1e-18 m^2/s"  # type: ignore[assignment]
+    boundary: Literal["galvanostatic", "fixed-surface"] = "galvanostatic"
+    c_rate: Annotated[float, Field(gt=0)] = 1.0
+    surface_soc: Annotated[float, Field(gt=0, le=1.0)] = 1.0
+    steps_per_stage: Annotated[int, Field(ge=1, le=100000)] = 40
+
+    @model_validator(mode="after")
+    def _reachable(self) -> "DiffusionStages":
+        if self.boundary == "fixed-surface":
+            for s in self.soc:
+                if s > self.surface_soc:
+                    raise ValueError(
+                        f"soc {s:g} is never reached with a fixed surface potassiation of {self.surface_soc:g}"
+                    )
+        return self
+
+
+Stages = Annotated[Union[UniformStages, ShrinkingCoreStages, DiffusionStages], Field(discriminator="mode")]
+
+
+class OutputSpec(Strict):
+    """What a run writes besides ``summary.json``."""
+
+    fields: bool = True
+    axial_points_per_layer: Annotated[int, Field(ge=2, le=10000)] = 41
+
+
+class Case(Strict):
+    """A validated case: geometry, materials, model, mesh, stages and output options."""
+
+    name: Annotated[str, Field(min_length=1)]
+    description: str = ""
+    geometry: Geometry
+    materials: dict[str, MaterialSpec] = Field(default_factory=dict)
+    model: ModelSpec = Field(default_factory=ModelSpec)
+    mesh: MeshSpec = Field(default_factory=MeshSpec)
+    stages: Stages
+    output: OutputSpec = Field(default_factory=OutputSpec)
+
+    def resolved_materials(self) -> dict[str, Material]:
+        """Materials of the regions: the library entry with this case's overrides applied."""
+        lib = library()
+        out = {}
+        for name in dict.fromkeys(self.geometry.region_materials.values()):
+            base = lib.get(name)
+            spec = self.materials.get(name)
+            if base is None and spec is None:
+                raise KeyError(name)
+            fields = {}
+            if spec is not None:
+                fields = {k: v for k, v in spec.model_dump().items() if v is not None}
+            src = dict(base.sources) if base else {}
+            overridden = {"E", "nu", "volumetric_expansion", "role", "law"} & set(fields)
+            if base is None:
+                for p in ("E", "nu", "volumetric_expansion"):
+                    src[p] = fields.get("source", "set in case file")
+            out[name] = Material(
+                name=name,
+                E_MPa=fields.get("E", base.E_MPa if base else 0.0),
+                nu=fields.get("nu", base.nu if base else 0.0),
+                volumetric_expansion=fields.get(
+                    "volumetric_expansion", base.volumetric_expansion if base else 0.0
+                ),
+                role=fields.get("role", base.role if base else "shell"),
+                law=fields.get("law", base.law if base else "linear-elastic"),
+                description=fields.get("description", base.description if base else ""),
+                sources=src,
+                assumptions=base.assumptions if base else frozenset(),
+                overridden=frozenset(overridden) if base else frozenset(),
+            )
+        return out
+
+    def summary(self) -> dict:
+        """The resolved case in explicit units, as ``summary.json`` records it."""
+        mats = self.resolved_materials()
+        geo = self.geometry
+        layers = []
+        for layer, r in zip(getattr(geo, "layers", []), getattr(geo, "outer_radii_nm", [])):
+            m = mats[layer.material]
+            layers.append(
+                {
+                    "name": layer.name,
+                    "material": layer.material,
+                    "role": m.role,
+                    "outer_radius_nm": r,
+                    "E_GPa": m.E_GPa,
+                    "nu": m.nu,
+                    "volumetric_expansion": m.volumetric_expansion,
+                }
+            )
+        stages = {"mode": self.stages.mode, "soc": list(self.stages.soc)}
+        if isinstance(self.stages, ShrinkingCoreStages):
+            stages["front_width_nm"] = self.stages.front_width
+        if isinstance(self.stages, DiffusionStages):
+            st = self.stages
+            stages.update(
+                diffusivity_m2_per_s=st.diffusivity * 1e-18,
+                boundary=st.boundary,
+                c_rate_per_h=st.c_rate if st.boundary == "galvanostatic" else None,
+                surface_soc=st.surface_soc if st.boundary == "fixed-surface" else None,
+                steps_per_stage=st.steps_per_stage,
+            )
+        mesh = self.mesh
+        return {
+            "name": self.name,
+            "description": self.description,
+            "geometry": geo.type,
+            "formulation": self.model.formulation,
+            "eigenstrain_convention": self.model.eigenstrain_convention,
+            "element_degree": self.model.element_degree,
+            "layers": layers,
+            "materials": {name: m.to_summary() for name, m in mats.items()},
+            "mesh": {
+                "size_nm": mesh.size,
+                "interface_size_nm": mesh_interface_size(self),
+                "min_elements_across_layer": mesh.min_elements_across_layer,
+            },
+            "stages": stages,
+        }
+
+
+def mesh_interface_size(case: Case) -> float:
+    """Element size at interfaces and the outer surface, nm: the smaller of the requested
+    interface size (default: size / 4) and the thinnest layer / min_elements_across_layer."""
+    thinnest = case.geometry.thinnest_feature_nm
+    requested = case.mesh.interface_size if case.mesh.interface_size is not None else case.mesh.size / 4
+    return min(requested, thinnest / case.mesh.min_elements_across_layer)
+
+
+#: The stage models by ``stages.mode``.
+_STAGE_MODELS = {"uniform": UniformStages, "shrinking-core": ShrinkingCoreStages, "diffusion": DiffusionStages}

@@ -1,0 +1,148 @@
+"""Meshing any :class:`~.shape.Shape`: sizes, gmsh options, a ``.msh`` cache, meshio export.
+
+The element size is ``interface_size`` at the shape's refinement groups (interfaces and the
+outer surface), growing to ``size`` over ``grading_distance``; spherical reaction fronts about
+the centre get ``front_size``. Cells are second order (curved). Lengths in nm. No dolfinx here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from .session import gmsh_session
+from .shape import Shape
+
+#: Bump when the meshes written here change for the same parameters.
+MESH_FORMAT_VERSION = 4
+
+
+@dataclasses.dataclass(frozen=True)
+class MeshRequest:
+    """What a mesh depends on: the shape, the formulation and the sizes (nm)."""
+
+    shape: Shape
+    formulation: str  # "axisymmetric" | "3d-octant" | "3d"
+    size_nm: float
+    interface_size_nm: float
+    grading_distance_nm: float
+    front_radii_nm: tuple[float, ...] = ()  # extra refinement at spherical reaction fronts
+    front_size_nm: float = 0.0
+    geometry_order: int = 2
+
+    @property
+    def gdim(self) -> int:
+        return 2 if self.formulation == "axisymmetric" else 3
+
+    def key(self) -> str:
+        """A hash of everything the mesh depends on (shape, sizes, gmsh version)."""
+        import gmsh
+
+        fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "shape"}
+        payload = json.dumps(
+            {"v": MESH_FORMAT_VERSION, "gmsh": gmsh.__version__, "shape": self.shape.type,
+             "parameters": self.shape.parameters(), **fields},
+            sort_keys=True,
+        )
+        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+    def file_name(self) -> str:
+        return f"{self.shape.type}-{self.formulation}-{self.key()}.msh"
+
+
+def mesh_cache_dir() -> Path:
+    """Where meshes are cached: ``$SWELLFEM_MESH_CACHE`` or ``./meshes``."""
+    return Path(os.environ.get("SWELLFEM_MESH_CACHE", "meshes"))
+
+
+def cached_mesh(request: MeshRequest, cache_dir: Path | None = None) -> Path:
+    """Path of the ``.msh`` for ``request``, meshing it first if it is not cached yet."""
+    cache_dir = Path(cache_dir) if cache_dir is not None else mesh_cache_dir()
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    path = cache_dir / request.file_name()
+    if not path.exists():
+        tmp = path.with_name(f".{path.stem}.{os.getpid()}.msh")
+        try:
+            build_mesh(request, tmp)
+            os.replace(tmp, path)  # atomic: a cached file is always complete
+        finally:
+            tmp.unlink(missing_ok=True)
+    return path
+
+
+def build_mesh(request: MeshRequest, path: Path) -> None:
+    """Build, mesh and write the shape of ``request`` to ``path`` (gmsh .msh 4.1)."""
+    import gmsh
+
+    with gmsh_session():
+        try:
+            gmsh.option.setNumber("General.Terminal", 0)
+            gmsh.option.setNumber("General.Verbosity", 1)
+            gmsh.model.add("swellfem")
+            request.shape.build(request.formulation)
+            _size_field(request)
+            gmsh.option.setNumber("Mesh.MeshSizeExtendFromBoundary", 0)
+            gmsh.option.setNumber("Mesh.MeshSizeFromPoints", 0)
+            gmsh.option.setNumber("Mesh.MeshSizeFromCurvature", 0)
+            gmsh.option.setNumber("Mesh.Algorithm", 6)
+            gmsh.option.setNumber("Mesh.Algorithm3D", 1)
+            gmsh.option.setNumber("Mesh.Optimize", 1)
+            gmsh.model.mesh.generate(request.gdim)
+            if request.geometry_order > 1:
+                gmsh.model.mesh.setOrder(request.geometry_order)  # curved cells follow the surfaces
+            gmsh.option.setNumber("Mesh.MshFileVersion", 4.1)
+            gmsh.write(str(path))
+        finally:
+            gmsh.model.remove()
+
+
+def _size_field(request: MeshRequest) -> None:
+    import gmsh
+
+    field = gmsh.model.mesh.field
+    bdim = request.gdim - 1
+    wanted = set(request.shape.refinement_groups())
+    boundary = [
+        e
+        for d, t in gmsh.model.getPhysicalGroups(bdim)
+        if gmsh.model.getPhysicalName(d, t) in wanted
+        for e in gmsh.model.getEntitiesForPhysicalGroup(d, t)
+    ]
+    dist = field.add("Distance")
+    field.setNumbers(dist, "CurvesList" if bdim == 1 else "SurfacesList", sorted(set(boundary)))
+    field.setNumber(dist, "Sampling", 200 if bdim == 1 else 60)
+    thr = field.add("Threshold")
+    field.setNumber(thr, "InField", dist)
+    field.setNumber(thr, "SizeMin", request.interface_size_nm)
+    field.setNumber(thr, "SizeMax", request.size_nm)
+    field.setNumber(thr, "DistMin", 0.0)
+    field.setNumber(thr, "DistMax", request.grading_distance_nm)
+    fields = [thr]
+    cx, cy, cz = request.shape.centre
+    for rf in request.front_radii_nm:
+        # |distance from the centre - rf|: a MathEval field resolves a spherical front.
+        r_expr = (f"Sqrt((x-{cx})^2 + (y-{cz})^2)" if request.gdim == 2
+                  else f"Sqrt((x-{cx})^2 + (y-{cy})^2 + (z-{cz})^2)")
+        s_min, s_max, d = request.front_size_nm, request.size_nm, request.grading_distance_nm
+        f = field.add("MathEval")
+        field.setString(f, "F", f"Min({s_max}, {s_min} + ({s_max} - {s_min}) * Fabs({r_expr} - {rf}) / {d})")
+        fields.append(f)
+    final = fields[0]
+    if len(fields) > 1:
+        final = field.add("Min")
+        field.setNumbers(final, "FieldsList", fields)
+    field.setAsBackgroundMesh(final)
+
+
+def export_mesh(msh_path: Path, out_path: Path) -> None:
+    """Convert a cached ``.msh`` to any format meshio writes (``.vtu``, ``.xdmf``, ...)."""
+    import meshio
+
+    mesh = meshio.read(msh_path)
+    # The physical groups stay as the cell data "gmsh:physical" (tags as in geometry.tags);
+    # gmsh's cell sets do not convert to most formats.
+    mesh.cell_sets = {}
+    meshio.write(out_path, mesh)

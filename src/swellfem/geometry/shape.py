@@ -1,0 +1,106 @@
+"""The shape interface: what every geometry gives the rest of swellfem.
+
+A :class:`Shape` wraps a validated geometry schema (:mod:`swellfem.case.shapes`) and adds the
+gmsh side: it builds its entities and physical groups (named regions, interfaces, the outer
+surface, symmetry planes or axis) for a formulation, and names the probe lines along which
+profiles are sampled. Meshing, sizing, caching and everything downstream use only this
+interface. Lengths in nm; the body's centre is the origin.
+"""
+
+from __future__ import annotations
+
+import abc
+import dataclasses
+import json
+from typing import Any, ClassVar
+
+from .tags import AXIS_NAME, SURFACE_NAME, SYMMETRY_TAGS, interface_name
+
+Point3 = tuple[float, float, float]
+
+
+@dataclasses.dataclass(frozen=True)
+class ProbeSegment:
+    """The part of a probe line inside one region, from ``start`` to ``end`` (nm, x y z)."""
+
+    region: str
+    start: Point3
+    end: Point3
+
+
+@dataclasses.dataclass(frozen=True)
+class ProbeLine:
+    """A straight line sampled region by region (each segment from its own region's cells,
+    so a point on an interface gets one value from each side)."""
+
+    name: str
+    segments: tuple[ProbeSegment, ...]
+
+
+class Shape(abc.ABC):
+    """A geometry family. Subclasses set :attr:`type` (the ``geometry.type`` of case files)
+    and implement :meth:`parameters`, :meth:`build` and :meth:`probe_lines`."""
+
+    type: ClassVar[str]
+
+    def __init__(self, schema: Any):
+        self.schema = schema
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other) and self.parameters() == other.parameters()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((self.type, json.dumps(self.parameters(), sort_keys=True)))
+
+    # --- what the schema already knows -------------------------------------------------
+
+    @property
+    def region_names(self) -> tuple[str, ...]:
+        return tuple(self.schema.region_names)
+
+    @property
+    def interfaces(self) -> tuple[tuple[str, str], ...]:
+        return tuple(self.schema.interfaces)
+
+    @property
+    def formulations(self) -> tuple[str, ...]:
+        return tuple(self.schema.formulations)
+
+    @property
+    def extent_nm(self) -> float:
+        """Largest distance of the body from its centre, nm (sets tolerances)."""
+        return float(self.schema.extent_nm)
+
+    centre: Point3 = (0.0, 0.0, 0.0)
+
+    # --- physical groups ---------------------------------------------------------------
+
+    def interface_names(self) -> list[str]:
+        return [interface_name(a, b) for a, b in self.interfaces]
+
+    def refinement_groups(self) -> list[str]:
+        """Facet groups at which the mesh is refined to ``interface_size``."""
+        return [*self.interface_names(), SURFACE_NAME]
+
+    def symmetry_groups(self, formulation: str) -> list[str]:
+        """Facet groups of the symmetry constraints of ``formulation``."""
+        if formulation == "axisymmetric":
+            return [AXIS_NAME]
+        if formulation == "3d-octant":
+            return list(SYMMETRY_TAGS)
+        return []
+
+    # --- what each shape implements ----------------------------------------------------
+
+    @abc.abstractmethod
+    def parameters(self) -> dict:
+        """The geometric parameters (JSON-able) that the mesh depends on: part of the cache key."""
+
+    @abc.abstractmethod
+    def build(self, formulation: str) -> None:
+        """Create the OCC entities of ``formulation`` in the current gmsh model, synchronise,
+        and add the physical groups (regions, interfaces, surface, symmetry)."""
+
+    @abc.abstractmethod
+    def probe_lines(self) -> list[ProbeLine]:
+        """Lines along which profiles are sampled; a line named ``axis`` gives the axial profile."""

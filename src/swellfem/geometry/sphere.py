@@ -1,0 +1,126 @@
+"""Concentric spheres: a core and shells (gmsh OCC), the first :class:`~.shape.Shape`.
+
+2D-axisymmetric: the meridian half-disc in the (x, y) plane with x = r >= 0 and y = z (the
+axis), a mesh vertex at the centre. ``3d-octant``: the ball cut to x, y, z >= 0 with the three
+symmetry planes tagged. ``3d``: the whole ball. Interfaces conform (OCC fragment).
+"""
+
+from __future__ import annotations
+
+from .shape import ProbeLine, ProbeSegment, Shape
+from .tags import AXIS_NAME, AXIS_TAG, CELL_TAG_OFFSET, INTERFACE_TAG_OFFSET, SURFACE_NAME, SURFACE_TAG, SYMMETRY_TAGS
+
+
+class ConcentricSphereShape(Shape):
+    """Layers from the core outwards (schema: :class:`swellfem.case.shapes.ConcentricSphere`)."""
+
+    type = "concentric-sphere"
+
+    @property
+    def outer_radii_nm(self) -> tuple[float, ...]:
+        return tuple(float(r) for r in self.schema.outer_radii_nm)
+
+    def parameters(self) -> dict:
+        return {"layer_names": list(self.region_names), "outer_radii_nm": list(self.outer_radii_nm)}
+
+    def probe_lines(self) -> list[ProbeLine]:
+        """The z axis from the centre to the outer surface, one segment per layer."""
+        inner = (0.0, *self.outer_radii_nm[:-1])
+        segments = tuple(
+            ProbeSegment(name, (0.0, 0.0, lo), (0.0, 0.0, hi))
+            for name, lo, hi in zip(self.region_names, inner, self.outer_radii_nm)
+        )
+        return [ProbeLine("axis", segments)]
+
+    def build(self, formulation: str) -> None:
+        if formulation == "axisymmetric":
+            self._meridian_half_disc()
+        elif formulation in ("3d-octant", "3d"):
+            self._ball(octant=formulation == "3d-octant")
+        else:
+            raise ValueError(f"unknown formulation {formulation!r}")
+
+    # --- gmsh ------------------------------------------------------------------------
+
+    def _layer_index(self, extent: float) -> int:
+        """The layer whose outer radius is ``extent`` (the entity's largest coordinate)."""
+        radii = self.outer_radii_nm
+        i = min(range(len(radii)), key=lambda k: abs(radii[k] - extent))
+        if abs(radii[i] - extent) > 1e-6 * radii[-1]:
+            raise RuntimeError(f"gmsh entity with extent {extent} matches no layer radius")
+        return i
+
+    def _meridian_half_disc(self) -> None:
+        import gmsh
+
+        occ = gmsh.model.occ
+        radii = self.outer_radii_nm
+        R = radii[-1]
+        disks = [(2, occ.addDisk(0, 0, 0, r, r)) for r in radii]
+        centre = (0, occ.addPoint(0, 0, 0))  # a mesh vertex at the centre (fixes the axial translation)
+        occ.fragment(disks[:1], disks[1:] + [centre])
+        everything = occ.getEntities(2)
+        rect = occ.addRectangle(0, -1.5 * R, 0, 1.5 * R, 3 * R)
+        occ.intersect(everything, [(2, rect)])
+        occ.synchronize()
+        self._tag_layers(dim=2)
+        tol = 1e-6 * R
+        arcs: dict[int, list[int]] = {}
+        axis = []
+        for _, c in gmsh.model.getEntities(1):
+            xmin, ymin, _, xmax, ymax, _ = gmsh.model.getBoundingBox(1, c)
+            if xmax < tol:
+                axis.append(c)
+            else:
+                arcs.setdefault(self._layer_index(xmax), []).append(c)
+        self._tag_spherical_boundaries(dim=1, by_layer=arcs)
+        gmsh.model.addPhysicalGroup(1, axis, AXIS_TAG, name=AXIS_NAME)
+
+    def _ball(self, octant: bool) -> None:
+        import gmsh
+
+        occ = gmsh.model.occ
+        radii = self.outer_radii_nm
+        R = radii[-1]
+        balls = [(3, occ.addSphere(0, 0, 0, r)) for r in radii]
+        occ.fragment(balls[:1], balls[1:])
+        if octant:
+            everything = occ.getEntities(3)
+            box = occ.addBox(0, 0, 0, 1.5 * R, 1.5 * R, 1.5 * R)
+            occ.intersect(everything, [(3, box)])
+        occ.synchronize()
+        self._tag_layers(dim=3)
+        tol = 1e-6 * R
+        spheres: dict[int, list[int]] = {}
+        planes: dict[str, list[int]] = {name: [] for name in SYMMETRY_TAGS}
+        for _, s in gmsh.model.getEntities(2):
+            box = gmsh.model.getBoundingBox(2, s)
+            lo, hi = box[:3], box[3:]
+            flat = [k for k in range(3) if hi[k] - lo[k] < tol]
+            if flat:
+                planes["symmetry-" + "xyz"[flat[0]]].append(s)
+            else:
+                spheres.setdefault(self._layer_index(max(hi)), []).append(s)
+        self._tag_spherical_boundaries(dim=2, by_layer=spheres)
+        if octant:
+            for name, tag in SYMMETRY_TAGS.items():
+                gmsh.model.addPhysicalGroup(2, planes[name], tag, name=name)
+
+    def _tag_layers(self, dim: int) -> None:
+        import gmsh
+
+        by_layer: dict[int, list[int]] = {}
+        for _, e in gmsh.model.getEntities(dim):
+            box = gmsh.model.getBoundingBox(dim, e)
+            by_layer.setdefault(self._layer_index(max(box[3:])), []).append(e)
+        for i, name in enumerate(self.region_names):
+            if i not in by_layer:
+                raise RuntimeError(f"gmsh produced no region for layer {name}")
+            gmsh.model.addPhysicalGroup(dim, by_layer[i], CELL_TAG_OFFSET + i, name=name)
+
+    def _tag_spherical_boundaries(self, dim: int, by_layer: dict[int, list[int]]) -> None:
+        import gmsh
+
+        for i, name in enumerate(self.interface_names()):
+            gmsh.model.addPhysicalGroup(dim, by_layer[i], INTERFACE_TAG_OFFSET + i, name=name)
+        gmsh.model.addPhysicalGroup(dim, by_layer[len(self.region_names) - 1], SURFACE_TAG, name=SURFACE_NAME)

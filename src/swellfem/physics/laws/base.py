@@ -1,0 +1,69 @@
+"""The material-law interface: one law per region, from the registry in ``laws/__init__``.
+
+A law owns the regions that use it. From the problem it gets a :class:`LawContext` (mesh,
+kinematics, the potassiation field theta, the eigenstrain convention, the cell tags) and the
+:class:`RegionMaterial` of each of its regions; it gives the Cauchy stress of a displacement
+and its stored-energy density as UFL. The problem assembles the virtual work of all laws,
+each over its own cells (``dx(tags)``); nothing else in the solver loop knows about laws.
+Stresses in MPa, tension positive.
+"""
+
+from __future__ import annotations
+
+import abc
+import dataclasses
+from typing import Any, ClassVar
+
+
+@dataclasses.dataclass(frozen=True)
+class RegionMaterial:
+    """What a region's law is given: elastic constants (E in MPa), swelling beta = dV/V0 at
+    full potassiation, whether it is an active (potassium-storing) phase, and the law's name."""
+
+    E_MPa: float
+    nu: float
+    volumetric_expansion: float
+    active: bool
+    law: str = "linear-elastic"
+
+
+@dataclasses.dataclass
+class LawContext:
+    """What the problem shares with its laws."""
+
+    mesh: Any  # dolfinx.mesh.Mesh
+    kinematics: Any  # swellfem.physics.kinematics.SmallStrain
+    theta: Any  # dolfinx.fem.Function: local potassiation in [0, 1]
+    convention: str  # eigenstrain convention
+    cell_tags: Any  # dolfinx.mesh.MeshTags
+    region_tags: dict[str, int]
+
+
+class MaterialLaw(abc.ABC):
+    """A constitutive law for a set of regions."""
+
+    #: name in case files and the registry
+    name: ClassVar[str]
+    #: True if the stress is affine in the displacement (solved by one linear solve per stage)
+    linear: ClassVar[bool] = True
+
+    def __init__(self, context: LawContext, regions: dict[str, RegionMaterial]):
+        self.context = context
+        self.regions = dict(regions)
+
+    @property
+    def tags(self) -> tuple[int, ...]:
+        """Cell tags of this law's regions (for ``dx(tags)``)."""
+        return tuple(self.context.region_tags[name] for name in self.regions)
+
+    def cells(self, name: str):
+        """Local cells of region ``name``."""
+        return self.context.cell_tags.find(self.context.region_tags[name])
+
+    @abc.abstractmethod
+    def stress(self, w, axis_limit: bool = True):
+        """Cauchy stress (MPa, 3x3) of displacement ``w`` at the current theta."""
+
+    @abc.abstractmethod
+    def energy_density(self, w):
+        """Stored elastic energy per unit volume (MPa = 1e-21 J/nm^3) of displacement ``w``."""

@@ -1,0 +1,112 @@
+"""Linear solvers of the displacement problem: MUMPS (direct) or CG + GAMG with the
+rigid-body modes as near-null space (and as null space in full 3D, where they are projected
+out of the solution: zero net rigid motion, the stress untouched; no springs)."""
+
+from __future__ import annotations
+
+from .._backend import PETSc, dolfinx
+
+
+class SolverError(RuntimeError):
+    """A linear or nonlinear solver did not converge."""
+
+
+def choose_solver(requested: str, formulation: str, num_dofs: int) -> str:
+    """``direct`` or ``iterative`` for a request of ``auto``/``direct``/``iterative``."""
+    if formulation == "3d":
+        return "iterative"  # rigid-body modes handled as the Krylov null space
+    if requested != "auto":
+        return requested
+    if formulation == "axisymmetric":
+        return "direct"
+    return "direct" if num_dofs < 60_000 else "iterative"
+
+
+def rigid_body_modes(V) -> tuple["PETSc.NullSpace", tuple]:
+    """The six rigid-body modes of a 3D vector space ``V`` (orthonormalised), and the arrays
+    whose memory the null-space vectors share (keep them alive as long as the null space)."""
+    index_map, bs = V.dofmap.index_map, V.dofmap.index_map_bs
+    vecs = [dolfinx.la.vector(index_map, bs=bs, dtype=PETSc.ScalarType) for _ in range(6)]
+    basis = [v.array for v in vecs]
+    dofs = [V.sub(i).dofmap.list.flatten() for i in range(3)]
+    for i in range(3):
+        basis[i][dofs[i]] = 1.0
+    xdof = V.tabulate_dof_coordinates()
+    block = V.dofmap.list.flatten()
+    x0, x1, x2 = xdof[block, 0], xdof[block, 1], xdof[block, 2]
+    basis[3][dofs[0]] = -x1
+    basis[3][dofs[1]] = x0
+    basis[4][dofs[0]] = x2
+    basis[4][dofs[2]] = -x0
+    basis[5][dofs[2]] = x1
+    basis[5][dofs[1]] = -x2
+    dolfinx.la.orthonormalize(vecs)
+    n = index_map.size_local * bs
+    petsc_vecs = [PETSc.Vec().createWithArray(b[:n], bsize=bs, comm=V.mesh.comm) for b in basis]
+    ns = PETSc.NullSpace().create(vectors=petsc_vecs, comm=V.mesh.comm)
+    return ns, (vecs, basis, petsc_vecs)
+
+
+class LinearSolver:
+    """A KSP for a fixed matrix ``A`` (factorised or preconditioned once)."""
+
+    def __init__(self, A, V, formulation: str, kind: str):
+        self.A = A
+        self.kind = kind
+        self.nullspace = None
+        mesh = V.mesh
+        ksp = PETSc.KSP().create(mesh.comm)
+        ksp.setOptionsPrefix("swellfem_elasticity_")  # PETSC_OPTIONS="-swellfem_elasticity_..." overrides
+        opts = PETSc.Options()
+        prefix = ksp.getOptionsPrefix()
+        if kind == "direct":
+            settings = {"ksp_type": "preonly", "pc_type": "lu", "pc_factor_mat_solver_type": "mumps"}
+        else:
+            settings = {
+                "ksp_type": "cg",
+                "ksp_rtol": 1e-10,
+                "ksp_atol": 1e-14,
+                "ksp_max_it": 2000,
+                "pc_type": "gamg",
+                "pc_gamg_type": "agg",
+                "pc_gamg_coarse_eq_limit": 1000,
+                "mg_levels_ksp_type": "chebyshev",
+                "mg_levels_pc_type": "jacobi",
+                "mg_levels_esteig_ksp_type": "cg",
+            }
+            if mesh.geometry.dim == 3:
+                ns, self._keepalive = rigid_body_modes(V)
+                A.setNearNullSpace(ns)
+                if formulation == "3d":
+                    A.setNullSpace(ns)
+                    self.nullspace = ns
+        ours = [k for k in settings if not opts.hasName(prefix + k)]
+        for k in ours:
+            opts[prefix + k] = settings[k]
+        ksp.setFromOptions()
+        ksp.setOperators(A)
+        ksp.getPC().setFromOptions()
+        for k in ours:
+            del opts[prefix + k]
+        self.ksp = ksp
+
+    def solve(self, b, x) -> tuple[int, int]:
+        """Solve A x = b; returns (iterations, converged reason). Raises :class:`SolverError`."""
+        if self.nullspace is not None:
+            self.nullspace.remove(b)
+        try:
+            self.ksp.solve(b, x)
+        except PETSc.Error as exc:
+            raise SolverError(f"linear solver failed ({self.kind}): PETSc error {exc.ierr}") from None
+        reason = self.ksp.getConvergedReason()
+        if reason < 0:
+            raise SolverError(
+                f"linear solver did not converge ({self.kind}, reason {reason}, "
+                f"{self.ksp.getIterationNumber()} iterations)"
+            )
+        if self.nullspace is not None:
+            self.nullspace.remove(x)  # zero net rigid motion; the stress does not change
+        return self.ksp.getIterationNumber(), reason
+
+    def destroy(self) -> None:
+        self.ksp.destroy()

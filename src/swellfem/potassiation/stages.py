@@ -1,0 +1,94 @@
+"""Potassiation stages: set the local state of potassiation theta(x) of each stage.
+
+``uniform``: theta = SOC in every region. ``shrinking-core``: in active regions a reacted
+outer layer around a pristine core (:mod:`.fronts`), mean theta = SOC.
+``diffusion``: Fick's law in the active region (:mod:`.diffusion`). Shell regions
+always take theta = SOC (they swell by their own, usually zero, beta).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+from ..case import Case, DiffusionStages, ShrinkingCoreStages
+from ..physics import ElasticityProblem
+from .diffusion import DiffusionDriver
+from .fronts import front_profile, front_radius_for_soc
+from .info import StageInfo
+from .plan import active_layers
+
+
+class StageDriver:
+    """Sets ``problem.theta`` for each stage of ``case`` in turn."""
+
+    def __init__(self, problem: ElasticityProblem, case: Case):
+        self.problem = problem
+        self.case = case
+        self.active = active_layers(case)
+        loaded = problem.loaded
+        n_owned = problem.mesh.topology.index_map(problem.mesh.topology.dim).size_local
+        n_all = n_owned + problem.mesh.topology.index_map(problem.mesh.topology.dim).num_ghosts
+        self.all_cells = np.arange(n_all, dtype=np.int32)
+        active_names = {name for name, _, _ in self.active}
+        self.active_cells = {name: loaded.cell_tags.find(loaded.layer_tags[name]) for name in active_names}
+        from dolfinx import fem
+
+        self.active_volume_form = fem.form(problem.active * problem.weight * problem.dx)
+        self.active_theta_form = fem.form(problem.active * problem.theta * problem.weight * problem.dx)
+
+    def mean_active_potassiation(self) -> float | None:
+        from dolfinx import fem
+        from mpi4py import MPI
+
+        comm = self.problem.mesh.comm
+        vol = comm.allreduce(fem.assemble_scalar(self.active_volume_form), op=MPI.SUM)
+        if vol <= 0:
+            return None
+        return comm.allreduce(fem.assemble_scalar(self.active_theta_form), op=MPI.SUM) / vol
+
+    def max_active_potassiation(self) -> float | None:
+        from mpi4py import MPI
+
+        theta = self.problem.theta
+        dofmap = theta.function_space.dofmap
+        local = -np.inf
+        for cells in self.active_cells.values():
+            if len(cells):
+                local = max(local, float(theta.x.array[dofmap.list[cells]].max()))
+        value = self.problem.mesh.comm.allreduce(local, op=MPI.MAX)
+        return None if not np.isfinite(value) else value
+
+    def stages(self) -> Iterator[StageInfo]:
+        st = self.case.stages
+        if isinstance(st, DiffusionStages):
+            yield from DiffusionDriver(self).stages()
+            return
+        for index, soc in enumerate(st.soc):
+            info = StageInfo(index=index, soc=soc, mode=st.mode)
+            self._set_uniform(soc)
+            if isinstance(st, ShrinkingCoreStages):
+                for name, r_in, r_out in self.active:
+                    rf = front_radius_for_soc(soc, st.front_width, r_in, r_out)
+                    if rf is not None:
+                        self._set_front(name, rf, st.front_width)
+                        info.front_radius_nm = rf
+            info.mean_potassiation = self.mean_active_potassiation()
+            info.max_potassiation = self.max_active_potassiation()
+            yield info
+
+    def _set_uniform(self, soc: float) -> None:
+        theta = self.problem.theta
+        theta.x.array[:] = soc
+        theta.x.scatter_forward()
+
+    def _set_front(self, name: str, front_radius: float, width: float) -> None:
+        gdim = self.problem.mesh.geometry.dim
+
+        def profile(x):
+            r = np.sqrt(np.sum(x[:gdim] ** 2, axis=0))
+            return front_profile(r, front_radius, width)
+
+        self.problem.theta.interpolate(profile, cells0=self.active_cells[name])
+        self.problem.theta.x.scatter_forward()

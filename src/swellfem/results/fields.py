@@ -1,0 +1,68 @@
+"""Stress and displacement fields per stage, written as VTK (``fields.pvd``) for ParaView
+and pyvista. Stresses in MPa (discontinuous, per cell, so interfaces stay sharp), the
+displacement in nm, ``region`` the physical tag of each cell, ``potassiation`` theta."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .._backend import dolfinx
+from ..physics import ElasticityProblem
+
+from dolfinx import fem  # noqa: E402
+
+SCALAR_FIELDS = ("von_mises", "hydrostatic", "principal_max", "principal_min", "sigma_zz")
+
+
+class FieldWriter:
+    """Writes one time step per stage (time = stage index) to ``directory/fields.pvd``."""
+
+    def __init__(self, problem: ElasticityProblem, directory: Path):
+        self.problem = problem
+        mesh = problem.mesh
+        self.Q = fem.functionspace(mesh, ("DG", 1))
+        gdim = mesh.geometry.dim
+        self.Vout = fem.functionspace(mesh, ("DG", 1, (gdim,)))
+        self.displacement = fem.Function(self.Vout, name="displacement_nm")
+        self.theta = fem.Function(self.Q, name="potassiation")
+        self.scalars = {name: fem.Function(self.Q, name=f"{name}_MPa") for name in SCALAR_FIELDS}
+        # The stress of each law on its own cells.
+        points = self.Q.element.interpolation_points
+        tags = problem.loaded.cell_tags
+        self.sigma_exprs = [
+            (fem.Expression(law.stress(problem.u), points),
+             np.sort(np.concatenate([tags.find(t) for t in law.tags])).astype(np.int32))
+            for law in problem.laws
+        ]
+        self.region = problem.region
+        self.region.name = "region"
+        directory.mkdir(parents=True, exist_ok=True)
+        self.file = dolfinx.io.VTKFile(mesh.comm, str(directory / "fields.pvd"), "w")
+
+    def write(self, stage_index: int) -> None:
+        p = self.problem
+        self.displacement.interpolate(p.u)
+        self.theta.interpolate(p.theta)
+        parts = [np.asarray(e.eval(p.mesh, c)).reshape(len(c), -1, 3, 3) for e, c in self.sigma_exprs]
+        S = np.concatenate(parts)
+        dofs = self.Q.dofmap.list[np.concatenate([c for _, c in self.sigma_exprs])]
+        eig = np.linalg.eigvalsh(S)
+        dev = S - np.trace(S, axis1=2, axis2=3)[..., None, None] * np.eye(3) / 3
+        values = {
+            "von_mises": np.sqrt(1.5 * np.einsum("cpij,cpij->cp", dev, dev)),
+            "hydrostatic": np.trace(S, axis1=2, axis2=3) / 3,
+            "principal_max": eig[..., 2],
+            "principal_min": eig[..., 0],
+            "sigma_zz": S[..., 2, 2],
+        }
+        for name, v in values.items():
+            self.scalars[name].x.array[dofs] = v
+        self.file.write_function(
+            [self.displacement, self.theta, *self.scalars.values(), self.region], float(stage_index)
+        )
+
+    def close(self) -> None:
+        self.file.close()
+

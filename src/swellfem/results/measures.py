@@ -1,0 +1,271 @@
+"""Stress measures of a solved stage: per-region extrema, interface normal stress, the
+axial profile, apparent expansion and strain energy. Stresses in MPa, lengths in nm.
+
+Peaks are taken per region from the stress of that region's own cells only, so nothing is
+smoothed across material interfaces (GUIDE 2): the stress of each cell is evaluated at its
+vertices (where the piecewise-linear stress of a P2 displacement has its extrema) and
+averaged at each vertex over the cells *of the same region* around it (per-region nodal
+averaging; across MPI ranks through the geometry index map). A vertex on an interface so
+gets one value from each side.
+"""
+
+from __future__ import annotations
+
+import basix
+import numpy as np
+
+from .._backend import MPI, dolfinx
+from ..physics import ElasticityProblem
+
+from dolfinx import fem  # noqa: E402
+
+METRICS = (
+    "von_mises_max_MPa",
+    "principal_max_MPa",
+    "principal_min_MPa",
+    "hydrostatic_max_MPa",
+    "hydrostatic_min_MPa",
+    "radial_max_MPa",
+    "radial_min_MPa",
+    "hoop_max_MPa",
+    "hoop_min_MPa",
+)
+
+
+def stress_measures(S: np.ndarray, P: np.ndarray, centre_tol: float) -> dict[str, np.ndarray]:
+    """Point-wise measures of stress tensors ``S`` (m, 3, 3) at positions ``P`` (m, 3).
+
+    radial = n.S.n with n the unit vector from the centre; hoop = the largest normal stress in
+    the plane normal to n. Points within ``centre_tol`` of the centre have no radial or hoop value.
+    """
+    eig = np.linalg.eigvalsh(S)
+    out = {
+        "von_mises": np.sqrt(0.5 * ((eig[:, 0] - eig[:, 1]) ** 2 + (eig[:, 1] - eig[:, 2]) ** 2 + (eig[:, 2] - eig[:, 0]) ** 2)),
+        "principal_max": eig[:, 2],
+        "principal_min": eig[:, 0],
+        "hydrostatic": np.trace(S, axis1=1, axis2=2) / 3.0,
+    }
+    dist = np.linalg.norm(P, axis=1)
+    ok = dist > centre_tol
+    n = P[ok] / dist[ok, None]
+    Sok = S[ok]
+    helper = np.where(np.abs(n[:, 2:3]) < 0.9, [[0.0, 0.0, 1.0]], [[1.0, 0.0, 0.0]])
+    t1 = np.cross(n, helper)
+    t1 /= np.linalg.norm(t1, axis=1)[:, None]
+    t2 = np.cross(n, t1)
+
+    def quad(a, b):
+        return np.einsum("mi,mij,mj->m", a, Sok, b)
+
+    a11, a22, a12 = quad(t1, t1), quad(t2, t2), quad(t1, t2)
+    out["radial"] = quad(n, n)
+    out["hoop"] = 0.5 * (a11 + a22) + np.sqrt(0.25 * (a11 - a22) ** 2 + a12**2)
+    return out
+
+
+class StageEvaluator:
+    """Evaluates the measures of :data:`METRICS` (and more) for each solved stage."""
+
+    def __init__(self, problem: ElasticityProblem, axial_points_per_layer: int = 41):
+        self.problem = problem
+        mesh = problem.mesh
+        self.mesh = mesh
+        self.comm = mesh.comm
+        loaded = problem.loaded
+        self.layer_names = list(loaded.region_names)
+        self.R = loaded.shape.extent_nm
+        tdim = mesh.topology.dim
+        self.n_owned = mesh.topology.index_map(tdim).size_local
+        cell_type = mesh.topology.cell_type.name
+        self.ref_vertices = basix.geometry(getattr(basix.CellType, cell_type))
+        self.nv = self.ref_vertices.shape[0]
+        # The stress of each region's law at the cell vertices (one expression per law).
+        by_law = {id(law): fem.Expression(law.stress(problem.u), self.ref_vertices) for law in problem.laws}
+        self.sigma_expr = {name: by_law[id(problem.law_of[name])] for name in self.layer_names}
+        self.region_cells = {}
+        for name in self.layer_names:
+            cells = loaded.cell_tags.find(loaded.layer_tags[name])
+            self.region_cells[name] = cells[cells < self.n_owned]
+        geo = mesh.geometry
+        dofmap = geo.dofmaps[0] if hasattr(type(geo), "dofmaps") else geo.dofmap
+        self.geom_dofs = dofmap[:, : self.nv]  # vertex nodes (curved cells add edge nodes after them)
+        self._setup_interfaces()
+        self._setup_axis(axial_points_per_layer)
+        self.volume_form = fem.form(1.0 * problem.weight * problem.dx)
+        self.det_form = fem.form(problem.deformation_gradient_det() * problem.weight * problem.dx)
+        self.energy_form = fem.form(problem.strain_energy())
+
+    # --- helpers ---------------------------------------------------------------------
+
+    def _positions3(self, geom_nodes: np.ndarray) -> np.ndarray:
+        x = self.mesh.geometry.x[geom_nodes]
+        if self.problem.axisymmetric:  # meridian (r, z) -> (r, 0, z)
+            return np.stack([x[..., 0], np.zeros_like(x[..., 0]), x[..., 1]], axis=-1)
+        return x
+
+    def _cell_stress(self, name: str, cells: np.ndarray) -> np.ndarray:
+        """Stress of region ``name`` at the vertices of ``cells`` (c, nv, 3, 3), MPa."""
+        if len(cells) == 0:
+            return np.zeros((0, self.nv, 3, 3))
+        vals = self.sigma_expr[name].eval(self.mesh, cells)
+        return np.asarray(vals).reshape(len(cells), self.nv, 3, 3)
+
+    def _reduce(self, values: np.ndarray, op: str) -> float:
+        if op == "max":
+            local = float(values.max()) if values.size else -np.inf
+            return float(self.comm.allreduce(local, op=MPI.MAX))
+        local = float(values.min()) if values.size else np.inf
+        return float(self.comm.allreduce(local, op=MPI.MIN))
+
+    # --- interfaces ------------------------------------------------------------------
+
+    def _setup_interfaces(self) -> None:
+        """Vertex nodes and unit normals of the facets of each interface."""
+        loaded, mesh = self.problem.loaded, self.mesh
+        tdim = mesh.topology.dim
+        fdim = tdim - 1
+        self.interfaces = {}
+        for (inner, outer), tag in loaded.interface_tags.items():
+            facets = loaded.facet_tags.find(tag)
+            if len(facets):
+                nodes = dolfinx.mesh.entities_to_geometry(mesh, fdim, facets)[:, :tdim]  # facet vertices
+            else:
+                nodes = np.zeros((0, tdim), dtype=np.int32)
+            P = self._positions3(nodes)
+            if tdim == 2:  # meridian edge (r, z): normal (t_z, -t_r)
+                t = P[:, 1] - P[:, 0]
+                normals = np.stack([t[:, 2], np.zeros(len(t)), -t[:, 0]], axis=1)
+            else:
+                normals = np.cross(P[:, 1] - P[:, 0], P[:, 2] - P[:, 0])
+            if len(normals):
+                normals /= np.linalg.norm(normals, axis=1)[:, None]
+            self.interfaces[f"{inner}|{outer}"] = (inner, outer, nodes, normals)
+
+    def _interface_normal_stress(self, nodal: dict) -> dict[str, dict[str, float]]:
+        """sigma_nn at the interface vertices, from the nodal stress of both sides (traction
+        is continuous; the spread of the two sides is the discretisation error)."""
+        out = {}
+        for key, (inner, outer, nodes, normals) in self.interfaces.items():
+            values = []
+            for side in (inner, outer):
+                S = nodal[side][0][nodes]  # (f, nvf, 3, 3)
+                values.append(np.einsum("fi,fvij,fj->fv", normals, S, normals).ravel())
+            values = np.concatenate(values)
+            out[key] = {
+                "normal_stress_max_MPa": self._reduce(values, "max"),
+                "normal_stress_min_MPa": self._reduce(values, "min"),
+            }
+        return out
+
+    # --- axis ------------------------------------------------------------------------
+
+    def _setup_axis(self, n_per_layer: int) -> None:
+        """Sample points of the shape's ``axis`` probe line, region by region."""
+        mesh, problem = self.mesh, self.problem
+        degree = max(problem.degree - 1, 1) if not problem.axisymmetric else problem.degree
+        self.Qaxis = fem.functionspace(mesh, ("DG", degree))
+        self.sigma_zz = fem.Function(self.Qaxis)
+        points = self.Qaxis.element.interpolation_points
+        self.sigma_zz_exprs = [
+            (fem.Expression(law.stress(problem.u)[2, 2], points),
+             np.concatenate([problem.loaded.cell_tags.find(t) for t in law.tags]).astype(np.int32))
+            for law in problem.laws
+        ]
+        lines = {line.name: line for line in problem.loaded.shape.probe_lines()}
+        self.axis_points = []
+        for seg in lines["axis"].segments if "axis" in lines else ():
+            t = np.linspace(0.0, 1.0, n_per_layer)[:, None]
+            xyz = (1 - t) * np.asarray(seg.start) + t * np.asarray(seg.end)
+            pts = np.zeros((len(t), 3))
+            if problem.axisymmetric:  # meridian coordinates (r, z)
+                pts[:, 0], pts[:, 1] = np.hypot(xyz[:, 0], xyz[:, 1]), xyz[:, 2]
+            else:
+                pts[:] = xyz
+            cells = self.region_cells[seg.region]
+            tree = dolfinx.geometry.bb_tree(mesh, mesh.topology.dim, entities=cells, padding=1e-9 * self.R)
+            coll = dolfinx.geometry.compute_collisions_points(tree, pts)
+            colliding = dolfinx.geometry.compute_colliding_cells(mesh, coll, pts)
+            found = np.full(len(t), -1, dtype=np.int32)
+            for k in range(len(t)):
+                links = colliding.links(k)
+                if len(links):
+                    found[k] = links[0]
+            self.axis_points.append((seg.region, xyz[:, 2], pts, found))
+
+    def _axial_profile(self) -> dict:
+        for expr, cells in self.sigma_zz_exprs:
+            self.sigma_zz.interpolate(expr, cells0=cells)
+        z_all, s_all, reg_all = [], [], []
+        for name, z, pts, found in self.axis_points:
+            mine = found >= 0
+            local = np.full(len(z), np.nan)
+            if mine.any():
+                local[mine] = self.sigma_zz.eval(pts[mine], found[mine]).ravel()
+            gathered = self.comm.allgather(local)
+            values = np.full(len(z), np.nan)
+            for g in gathered:
+                values = np.where(np.isnan(values), g, values)
+            z_all += list(z)
+            s_all += list(values)
+            reg_all += [name] * len(z)
+        return {
+            "z_nm": [float(v) for v in z_all],
+            "sigma_zz_MPa": [None if np.isnan(v) else float(v) for v in s_all],
+            "region": reg_all,
+        }
+
+    # --- per-region vertex values ----------------------------------------------------
+
+    def _region_nodal_stress(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """Stress averaged over the region's cells at each geometry node of this process
+        (n, 3, 3), and which owned nodes belong to the region (n_owned,) bool."""
+        cells = self.region_cells[name]
+        S = self._cell_stress(name, cells)
+        nodes = self.geom_dofs[cells]
+        imap = self.mesh.geometry.index_map()
+        acc = dolfinx.la.vector(imap, bs=10)
+        arr = acc.array.reshape(-1, 10)
+        np.add.at(arr[:, :9], nodes.ravel(), S.reshape(-1, 9))
+        np.add.at(arr[:, 9], nodes.ravel(), 1.0)
+        acc.scatter_reverse(dolfinx.la.InsertMode.add)
+        acc.scatter_forward()
+        arr = acc.array.reshape(-1, 10)
+        count = arr[:, 9:10]
+        avg = np.divide(arr[:, :9], count, out=np.zeros_like(arr[:, :9]), where=count > 0)
+        return avg.reshape(-1, 3, 3), arr[: imap.size_local, 9] > 0
+
+    # --- everything ------------------------------------------------------------------
+
+    def evaluate(self) -> dict:
+        """All measures of the current solution, as ``summary.json`` stores them per stage."""
+        problem = self.problem
+        regions = {}
+        nodal = {name: self._region_nodal_stress(name) for name in self.layer_names}
+        for name in self.layer_names:
+            avg, mine = nodal[name]
+            owned = np.flatnonzero(mine)
+            S, P = avg[owned], self._positions3(owned)
+            m = stress_measures(S, P, centre_tol=1e-9 * self.R)
+            regions[name] = {
+                "von_mises_max_MPa": self._reduce(m["von_mises"], "max"),
+                "principal_max_MPa": self._reduce(m["principal_max"], "max"),
+                "principal_min_MPa": self._reduce(m["principal_min"], "min"),
+                "hydrostatic_max_MPa": self._reduce(m["hydrostatic"], "max"),
+                "hydrostatic_min_MPa": self._reduce(m["hydrostatic"], "min"),
+                "radial_max_MPa": self._reduce(m["radial"], "max"),
+                "radial_min_MPa": self._reduce(m["radial"], "min"),
+                "hoop_max_MPa": self._reduce(m["hoop"], "max"),
+                "hoop_min_MPa": self._reduce(m["hoop"], "min"),
+            }
+        factor = problem.symmetry_factor
+        volume = factor * self.comm.allreduce(fem.assemble_scalar(self.volume_form), op=MPI.SUM)
+        deformed = factor * self.comm.allreduce(fem.assemble_scalar(self.det_form), op=MPI.SUM)
+        energy = factor * self.comm.allreduce(fem.assemble_scalar(self.energy_form), op=MPI.SUM)
+        return {
+            "regions": regions,
+            "interfaces": self._interface_normal_stress(nodal),
+            "axial_profile": self._axial_profile(),
+            "apparent_volume_expansion_percent": 100.0 * (deformed / volume - 1.0),
+            "strain_energy_aJ": energy * 1e-3,  # MPa nm^3 = 1e-21 J
+            "volume_nm3": volume,
+        }

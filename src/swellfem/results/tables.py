@@ -1,0 +1,56 @@
+"""Tables of results: the per-region table of a run, and flat rows of stage results shared
+by the comparison and sweep tables. No dolfinx here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def flatten_stage(stage: dict) -> dict[str, Any]:
+    """The metrics of one stage of a summary, as ``<region>.<metric>`` columns (MPa)."""
+    row: dict[str, Any] = {
+        "soc": stage["soc"],
+        "mode": stage["mode"],
+        "time_s": stage.get("time_s"),
+        "front_radius_nm": stage.get("front_radius_nm"),
+    }
+    for region, metrics in stage["regions"].items():
+        for m, v in metrics.items():
+            row[f"{region}.{m}"] = v
+    prof = stage["axial_profile"]
+    for region in stage["regions"]:
+        zz = [v for v, r in zip(prof["sigma_zz_MPa"], prof["region"]) if r == region and v is not None]
+        if zz:
+            row[f"{region}.axial_sigma_zz_max_MPa"] = max(zz)
+            row[f"{region}.axial_sigma_zz_absmax_MPa"] = max(abs(v) for v in zz)
+    for key, metrics in stage["interfaces"].items():
+        for m, v in metrics.items():
+            row[f"{key}.{m}"] = v
+    row["particle.apparent_volume_expansion_percent"] = stage["apparent_volume_expansion_percent"]
+    row["particle.strain_energy_aJ"] = stage["strain_energy_aJ"]
+    return row
+
+
+def format_region_table(summary: dict) -> str:
+    """A plain-text table of the per-region extrema of every stage (MPa)."""
+    cols = [
+        ("von Mises max", "von_mises_max_MPa"),
+        ("princ. max", "principal_max_MPa"),
+        ("princ. min", "principal_min_MPa"),
+        ("hydro max", "hydrostatic_max_MPa"),
+        ("hydro min", "hydrostatic_min_MPa"),
+        ("hoop max", "hoop_max_MPa"),
+        ("radial min", "radial_min_MPa"),
+    ]
+    name_w = max([len(r) for st in summary["stages"] for r in st["regions"]] + [6])
+    head = f"{'stage':>5} {'SOC':>5} {'region':<{name_w}} " + " ".join(f"{c[0]:>13}" for c in cols)
+    lines = [f"Per-region stress extrema, MPa (tension positive) — {summary['case']['name']}", head, "-" * len(head)]
+    for st in summary["stages"]:
+        for region, m in st["regions"].items():
+            vals = " ".join(f"{m[key]:13.1f}" if m[key] is not None else f"{'-':>13}" for _, key in cols)
+            lines.append(f"{st['index']:>5} {st['soc']:5.2f} {region:<{name_w}} {vals}")
+        lines.append(
+            f"{'':>5} {'':>5} {'particle':<{name_w}} apparent volume expansion "
+            f"{st['apparent_volume_expansion_percent']:.2f} %"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,136 @@
+"""One case end to end: validated case -> mesh -> physics -> stages -> results -> OUTDIR."""
+
+from __future__ import annotations
+
+import platform
+import time
+from pathlib import Path
+
+from .. import __version__
+from ..case import Case, mesh_interface_size
+from ..geometry import mesh_request
+from ..potassiation import planned_fronts
+from ..results import atomic_directory, format_region_table, write_json
+
+
+def mesh_spec(case: Case):
+    """The mesh request of ``case``; shrinking-core fronts get their own refinement."""
+    fronts = planned_fronts(case)
+    front_size = 0.0
+    if fronts:
+        front_size = min(case.stages.front_width / 4.0, mesh_interface_size(case))
+    return mesh_request(case, front_radii_nm=tuple(sorted(set(fronts))), front_size_nm=front_size)
+
+
+def solve_case(case: Case, field_dir: Path | None = None, comm=None, log=print) -> dict:
+    """Solve every stage of ``case``; returns the summary dict. Writes fields to ``field_dir``."""
+    from .._backend import MPI
+    from ..physics import ElasticityProblem, RegionMaterial, load_mesh
+    from ..potassiation.stages import StageDriver
+    from ..results.measures import StageEvaluator
+
+    comm = comm if comm is not None else MPI.COMM_WORLD
+    timing = {}
+    t0 = time.perf_counter()
+    spec = mesh_spec(case)
+    loaded = load_mesh(spec, comm)
+    timing["mesh_s"] = time.perf_counter() - t0
+    mats = case.resolved_materials()
+    regions = {
+        region: RegionMaterial(
+            E_MPa=mats[material].E_MPa,
+            nu=mats[material].nu,
+            volumetric_expansion=mats[material].volumetric_expansion,
+            active=mats[material].role == "active",
+            law=mats[material].law,
+        )
+        for region, material in case.geometry.region_materials.items()
+    }
+    t0 = time.perf_counter()
+    problem = ElasticityProblem(
+        loaded, regions, case.model.eigenstrain_convention, case.model.element_degree, case.model.solver
+    )
+    evaluator = StageEvaluator(problem, case.output.axial_points_per_layer)
+    driver = StageDriver(problem, case)
+    writer = None
+    if field_dir is not None and case.output.fields:
+        from ..results.fields import FieldWriter
+
+        writer = FieldWriter(problem, field_dir)
+    timing["setup_s"] = time.perf_counter() - t0
+    log(
+        f"{case.name}: {case.model.formulation}, {loaded.num_cells_global()} cells, "
+        f"{problem.num_dofs()} dofs, {problem.solver_kind} solver"
+    )
+    stages = []
+    solve_s = eval_s = 0.0
+    t_stage = time.perf_counter()
+    for info in driver.stages():
+        t0 = time.perf_counter()
+        solved = problem.solve()
+        solve_s += time.perf_counter() - t0
+        t0 = time.perf_counter()
+        result = evaluator.evaluate()
+        if writer is not None:
+            writer.write(info.index)
+        eval_s += time.perf_counter() - t0
+        stage = {**info.to_summary(), **result, "solver_iterations": solved.iterations}
+        stages.append(stage)
+        core = next(iter(result["regions"]))
+        log(
+            f"  stage {info.index} ({info.mode}, SOC {info.soc:.2f}): {core} von Mises max "
+            f"{result['regions'][core]['von_mises_max_MPa']:.1f} MPa, principal max "
+            f"{result['regions'][core]['principal_max_MPa']:.1f} MPa"
+        )
+    timing["stages_s"] = time.perf_counter() - t_stage
+    timing["solve_s"] = solve_s
+    timing["evaluate_and_write_s"] = eval_s
+    if writer is not None:
+        writer.close()
+    summary = {
+        "swellfem_version": __version__,
+        "case": case.summary(),
+        "mesh": {
+            "formulation": case.model.formulation,
+            "cells": loaded.num_cells_global(),
+            "dofs": problem.num_dofs(),
+            "element_degree": case.model.element_degree,
+            "geometry_order": spec.geometry_order,
+            "interface_size_nm": spec.interface_size_nm,
+            "size_nm": spec.size_nm,
+            "front_size_nm": spec.front_size_nm or None,
+            "solver": problem.solver_kind,
+            "mpi_ranks": comm.size,
+        },
+        "stages": stages,
+        "timing_s": timing,
+        "platform": {"python": platform.python_version(), "dolfinx": _dolfinx_version()},
+    }
+    problem.destroy()
+    return summary
+
+
+def _dolfinx_version() -> str:
+    import dolfinx
+
+    return dolfinx.__version__
+
+
+def run_case(case: Case, outdir: Path, source: str | None = None, log=print) -> dict:
+    """Solve ``case`` and write OUTDIR (summary.json, fields/, table.txt) all or nothing."""
+    from .._backend import MPI
+
+    comm = MPI.COMM_WORLD
+    t0 = time.perf_counter()
+    with atomic_directory(outdir, comm) as tmp:
+        summary = solve_case(case, field_dir=tmp / "fields", comm=comm, log=log if comm.rank == 0 else _quiet)
+        summary["case"]["source_file"] = str(source) if source else None
+        summary["timing_s"]["total_s"] = time.perf_counter() - t0
+        if comm.rank == 0:
+            write_json(tmp / "summary.json", summary)
+            (tmp / "table.txt").write_text(format_region_table(summary) + "\n", encoding="utf-8")
+    return summary
+
+
+def _quiet(*_args, **_kwargs) -> None:
+    pass

@@ -1,0 +1,149 @@
+"""Sweeps: end to end, failed points, resume after SIGINT/SIGKILL, --jobs 2 and MPI = serial."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from swellfem.case import CaseError
+from swellfem.studies.sweep import load_sweep, parameter_values, Parameter
+
+from conftest import CASES, swellfem_cli
+
+SWEEP = f"""
+name = "tiny"
+base = "{(CASES / 'znse' / 'znse_inmc_orgo.toml').as_posix()}"
+set = ["output.fields=false", 'mesh.size="12 nm"', 'mesh.interface_size="3 nm"', "mesh.min_elements_across_layer=1",
+       "stages.soc=[0.5, 1.0]", 'stages.mode="uniform"', "output.axial_points_per_layer=11"]
+[[parameters]]
+key = "geometry.layers.1.thickness"
+label = "i-NMC thickness"
+values = ["5 nm", "15 nm", "-3 nm"]
+[[parameters]]
+key = "geometry.layers.2.thickness"
+range = {{ start = "2 nm", stop = "6 nm", num = 2 }}
+"""
+
+
+@pytest.fixture(scope="module")
+def sweep_file(tmp_path_factory) -> Path:
+    p = tmp_path_factory.mktemp("sweep") / "tiny.toml"
+    p.write_text(SWEEP)
+    return p
+
+
+@pytest.fixture(scope="module")
+def serial(sweep_file, tmp_path_factory):
+    out = tmp_path_factory.mktemp("serial") / "out"
+    res = swellfem_cli("sweep", str(sweep_file), "-o", str(out))
+    return out, res
+
+
+def read_table(out: Path) -> list[dict]:
+    with open(out / "results.csv") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_parameter_values_and_units():
+    assert parameter_values(Parameter(key="k", range={"start": "2 nm", "stop": "10 nm", "num": 3})) == \
+        ["2 nm", "6 nm", "10 nm"]
+    assert parameter_values(Parameter(key="k", range={"start": "20 nm", "stop": "0.1 um", "step": "20 nm"})) == \
+        ["20 nm", "40 nm", "60 nm", "80 nm", "100 nm"]
+    assert parameter_values(Parameter(key="k", range={"start": 1, "stop": 2, "num": 3})) == [1.0, 1.5, 2.0]
+
+
+def test_shipped_sweeps_validate():
+    spec, points, columns = load_sweep(CASES / "sweeps" / "inmc_x_orgo_thickness.toml")
+    assert len(points) == 15 and all(p.case is not None for p in points)
+    assert [c[1] for c in columns] == ["i-NMC thickness [nm]", "o-rGO thickness [nm]"]
+    assert len({p.key for p in points}) == 15
+    spec, points, _ = load_sweep(CASES / "sweeps" / "znse_radius.toml")
+    assert [p.case.geometry.outer_radii_nm[0] for p in points] == [20.0, 40.0, 60.0, 80.0, 100.0]
+
+
+def test_bad_sweep_file(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(SWEEP.replace("combine", "combin").replace('label = "i-NMC thickness"', 'lable = "x"'))
+    with pytest.raises(CaseError, match="lable"):
+        load_sweep(bad)
+    res = swellfem_cli("sweep", str(bad), "-o", str(tmp_path / "o"))
+    assert res.returncode == 2 and "Traceback" not in res.stderr and not (tmp_path / "o").exists()
+
+
+def test_sweep_end_to_end_with_a_failed_point(serial):
+    out, res = serial
+    assert res.returncode == 4, res.stderr  # some points failed
+    rows = read_table(out)
+    assert list(rows[0])[:3] == ["point", "i-NMC thickness [nm]", "geometry.layers.2.thickness [nm]"]
+    ok = [r for r in rows if r["status"] == "ok"]
+    failed = [r for r in rows if r["status"] == "failed"]
+    assert len(ok) == 4 * 2  # 4 valid points x 2 stages
+    assert len(failed) == 2 and all("greater than 0" in r["error"] for r in failed)
+    assert {float(r["i-NMC thickness [nm]"]) for r in ok} == {5.0, 15.0}
+    # a thicker i-NMC squeezes the ZnSe more at full charge
+    full = {(float(r["i-NMC thickness [nm]"]), float(r["geometry.layers.2.thickness [nm]"])): r
+            for r in ok if float(r["soc"]) == 1.0}
+    assert float(full[(15.0, 2.0)]["ZnSe.hydrostatic_max_MPa"]) < float(full[(5.0, 2.0)]["ZnSe.hydrostatic_max_MPa"])
+    for key in {r["point"] for r in ok}:
+        summary = json.loads((out / "points" / key / "summary.json").read_text())
+        assert summary["case"]["layers"][1]["name"] == "i-NMC"
+    plots = sorted(p.name for p in (out / "plots").glob("*.png"))
+    assert "ZnSe__principal_max_MPa.png" in plots and "o-rGO__hoop_max_MPa.png" in plots
+    assert "point" in res.stdout and "ETA" in res.stdout  # plain log lines when not on a terminal
+
+
+def test_rerun_skips_finished_points(sweep_file, serial):
+    out, _ = serial
+    before = (out / "results.csv").read_text()
+    stamps = {p.name: (p / "summary.json").stat().st_mtime_ns for p in (out / "points").iterdir()
+              if (p / "summary.json").exists()}
+    res = swellfem_cli("sweep", str(sweep_file), "-o", str(out))
+    assert "4 already done, 0 to run" in res.stdout
+    assert (out / "results.csv").read_text() == before
+    for name, stamp in stamps.items():
+        assert (out / "points" / name / "summary.json").stat().st_mtime_ns == stamp
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
+def test_interrupted_sweep_resumes_to_the_same_table(sweep_file, serial, tmp_path, sig):
+    ref, _ = serial
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "swellfem.cli", "sweep", str(sweep_file), "-o", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
+    deadline = time.time() + 300
+    while time.time() < deadline and not list((out / "points").glob("*/summary.json")):
+        time.sleep(0.02)
+    proc.send_signal(sig)
+    proc.communicate(timeout=120)
+    assert proc.returncode != 0
+    for d in (out / "points").iterdir():  # nothing half-written: every point is complete or absent
+        if d.name.startswith("."):
+            continue  # the hidden temporary of the point that was killed; never read, removed on resume
+        assert (d / "summary.json").exists() or (d / "error.json").exists(), list(d.iterdir())
+    res = swellfem_cli("sweep", str(sweep_file), "-o", str(out))
+    assert res.returncode == 4
+    assert (out / "results.csv").read_text() == (ref / "results.csv").read_text()
+    assert not [p for p in (out / "points").iterdir() if p.name.startswith(".")]
+
+
+def test_jobs_2_gives_the_serial_table(sweep_file, serial, tmp_path):
+    ref, _ = serial
+    res = swellfem_cli("sweep", str(sweep_file), "-o", str(tmp_path / "j2"), "--jobs", "2", "-q")
+    assert res.returncode == 4, res.stderr
+    assert (tmp_path / "j2" / "results.csv").read_text() == (ref / "results.csv").read_text()
+
+
+@pytest.mark.mpi
+def test_mpi_2_gives_the_serial_table(sweep_file, serial, tmp_path):
+    ref, _ = serial
+    res = swellfem_cli("sweep", str(sweep_file), "-o", str(tmp_path / "mpi"), "-q", mpi=2)
+    assert res.returncode == 4, res.stderr
+    assert (tmp_path / "mpi" / "results.csv").read_text() == (ref / "results.csv").read_text()
