@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .case import CaseError, load_case
 
 EXIT_BAD_INPUT = 2
 EXIT_FAILED = 3
@@ -25,6 +24,7 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="swellfem", description="Stress in confined, swelling battery particles (FEniCSx + gmsh)."
     )
+    p.add_argument("--version", action="version", version=f"swellfem {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
     def add_case_args(sp):
@@ -42,6 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     add_case_args(r)
     r.add_argument("-o", "--output", type=Path, default=None, help="output directory (default: results/<case name>)")
     r.add_argument("-q", "--quiet", action="store_true", help="no progress lines and no table")
+    r.add_argument("--overwrite", action="store_true", help="replace an earlier 'run' result in OUTDIR (never other files)")
 
     v = sub.add_parser("validate", help="check a case without solving")
     add_case_args(v)
@@ -57,6 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("-o", "--output", type=Path, default=None, help="output directory (default: results/<file stem>)")
     c.add_argument("--no-pictures", action="store_true", help="skip the pyvista field pictures")
     c.add_argument("-q", "--quiet", action="store_true")
+    c.add_argument("--overwrite", action="store_true", help="replace an earlier 'compare' result in OUTDIR (never other files)")
 
     w = sub.add_parser("view", help="look at a run's fields (pyvista; a PNG where there is no display)")
     w.add_argument("outdir", type=Path, help="output directory of 'swellfem run' (or compare's models/NAME)")
@@ -77,6 +79,8 @@ def _parser() -> argparse.ArgumentParser:
     sw.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                     help="override a dotted key in every point's case")
     sw.add_argument("-q", "--quiet", action="store_true")
+    sw.add_argument("--overwrite", action="store_true",
+                    help="replace another sweep's result in OUTDIR (the same sweep resumes without it)")
 
     sub.add_parser("materials", help="list the material library with sources")
     return p
@@ -97,11 +101,17 @@ def _terminate(signum, frame):  # SIGTERM behaves like Ctrl-C: temporaries are r
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
     signal.signal(signal.SIGTERM, _terminate)
     try:
+        args = _parser().parse_args(argv)
+        from .case import CaseError
+        from .geometry.meshing import ExportError
+        from .results.files import OutputError
+    except KeyboardInterrupt:
+        return _error("interrupted; no output was written", EXIT_INTERRUPTED)
+    try:
         return _dispatch(args)
-    except CaseError as exc:
+    except (CaseError, OutputError, ExportError) as exc:
         return _error(str(exc), EXIT_BAD_INPUT)
     except KeyboardInterrupt:
         return _error("interrupted; no output was written", EXIT_INTERRUPTED)
@@ -126,10 +136,14 @@ def _dispatch(args) -> int:
 
         if args.jobs < 1:
             return _error(f"--jobs {args.jobs}: must be at least 1", EXIT_BAD_INPUT)
-        load_sweep(args.sweep, args.overrides)  # bad input fails before anything runs
+        from .results.files import check_output_dir
+        from .studies.sweep import sweep_identity
+
+        _, points, columns = load_sweep(args.sweep, args.overrides)  # bad input fails before anything runs
         outdir = args.output or Path("results") / args.sweep.stem
+        check_output_dir(outdir, "sweep", args.overwrite, sweep_identity(points, columns))
         counts = run_sweep(args.sweep, outdir, jobs=args.jobs, overrides=args.overrides, log=_progress_log(args.quiet),
-                           progress=not args.quiet)
+                           progress=not args.quiet, overwrite=args.overwrite)
         return EXIT_SOME_FAILED if counts["failed"] else 0
     if args.command == "view":
         from .view import ViewError, view
@@ -154,14 +168,20 @@ def _dispatch(args) -> int:
         from .studies.comparison import load_comparison
         from .studies.report import claim_statements
 
+        from .results.files import check_output_dir
+
         spec, _ = load_comparison(args.comparison, args.overrides)  # bad input fails before anything runs
         outdir = args.output or Path("results") / args.comparison.stem
+        check_output_dir(outdir, "compare", args.overwrite)
         record = run_comparison(args.comparison, outdir, args.overrides, log=_progress_log(args.quiet),
-                                pictures=not args.no_pictures)
+                                pictures=not args.no_pictures, overwrite=args.overwrite)
         if MPI.COMM_WORLD.rank == 0 and not args.quiet:
             print("\n".join(claim_statements(spec, record["claims"])))
-            print(f"wrote {outdir}/report.md, comparison.csv, figures/, pictures/")
+            written = ["report.md", "comparison.csv", "figures/"] + (["pictures/"] if record["pictures"] else [])
+            print(f"wrote {outdir}/: {', '.join(written)}")
         return 0
+    from .case import load_case
+
     case = load_case(args.case, args.overrides)
     if args.command == "validate":
         radii = ", ".join(f"{n} to {r:g} nm" for n, r in zip(case.geometry.layer_names, case.geometry.outer_radii_nm))
@@ -174,6 +194,10 @@ def _dispatch(args) -> int:
         from .geometry import cached_mesh, export_mesh
         from .studies.run import mesh_spec
 
+        from .geometry.meshing import check_export_path
+
+        if args.export:
+            check_export_path(args.export)  # before meshing: an unknown format is bad input
         path = cached_mesh(mesh_spec(case))
         print(path)
         if args.export:
@@ -185,11 +209,15 @@ def _dispatch(args) -> int:
         from .results import format_region_table
         from .studies.run import run_case
 
+        from .results.files import check_output_dir
+
         outdir = args.output or Path("results") / case.name
-        summary = run_case(case, outdir, source=str(args.case), log=_progress_log(args.quiet))
+        check_output_dir(outdir, "run", args.overwrite)
+        summary = run_case(case, outdir, source=str(args.case), log=_progress_log(args.quiet), overwrite=args.overwrite)
         if MPI.COMM_WORLD.rank == 0 and not args.quiet:
             print(format_region_table(summary))
-            print(f"wrote {outdir}/summary.json, {outdir}/fields/fields.pvd")
+            written = ["summary.json", "table.txt"] + (["fields/fields.pvd"] if case.output.fields else [])
+            print(f"wrote {outdir}/: {', '.join(written)}")
         return 0
     raise AssertionError(args.command)
 

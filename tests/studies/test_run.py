@@ -108,7 +108,8 @@ def test_failed_solve_leaves_no_outdir_and_keeps_earlier_result(lame_case, tmp_p
     before = (out / "summary.json").read_bytes()
     # An iterative solver allowed one iteration cannot converge: the run must fail cleanly.
     env = {"PETSC_OPTIONS": "-swellfem_elasticity_ksp_max_it 1"}
-    failed = swellfem_cli("run", str(lame_case), "-o", str(out), *quick, "--set", 'model.solver="iterative"', env=env)
+    failed = swellfem_cli("run", str(lame_case), "-o", str(out), *quick, "--set", 'model.solver="iterative"',
+                          "--overwrite", env=env)
     assert failed.returncode == 3, failed.stderr
     assert "did not converge" in failed.stderr and "Traceback" not in failed.stderr
     assert (out / "summary.json").read_bytes() == before
@@ -123,7 +124,8 @@ def test_interrupted_run_leaves_no_partial_outdir(lame_case, tmp_path, sig):
     out = tmp_path / "result"
     out.mkdir()
     (out / "summary.json").write_text('{"earlier": true}')
-    cmd = [sys.executable, "-m", "swellfem.cli", "run", str(lame_case), "-o", str(out),
+    (out / ".swellfem-output.json").write_text('{"kind": "run"}')  # an earlier result of 'run'
+    cmd = [sys.executable, "-m", "swellfem.cli", "run", str(lame_case), "-o", str(out), "--overwrite",
            "--set", "stages.soc=[0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,1.0]", "--set", 'mesh.interface_size="0.5 nm"']
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
     deadline = time.time() + 120

@@ -14,7 +14,11 @@ from pydantic import BaseModel, ValidationError
 class CaseError(Exception):
     """A case that cannot be used; ``str(err)`` is a one-line message naming file, key and value."""
 
-    def __init__(self, message: str, source: str | Path | None = None, key: str | None = None, value: Any = None):
+    def __init__(self, message: str, source: str | Path | None = None, key: str | None = None, value: Any = None,
+                 about_keys: bool = False):
+        #: True if the error is about the keys themselves (an unknown key, a bad --set path),
+        #: not about a value: no value of the same key can make it valid.
+        self.about_keys = about_keys
         self.source = str(source) if source is not None else None
         self.key = key
         self.value = value
@@ -60,7 +64,7 @@ def schema_error(exc: ValidationError, source: str | Path | None, root: type[Bas
         key = _dotted(key_parts + [loc[-1]])
         hint = did_you_mean(str(loc[-1]), allowed)
         options = f"; allowed here: {', '.join(allowed)}" if allowed else ""
-        return CaseError(f"unknown key{hint}{options}", source=source, key=key, value=value)
+        return CaseError(f"unknown key{hint}{options}", source=source, key=key, value=value, about_keys=True)
     key = _dotted(_walk(root, loc)[0])
     if kind == "missing":
         return CaseError("required key is missing", source=source, key=key or "(top level)", value=MISSING)

@@ -8,19 +8,30 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from .errors import MISSING, CaseError, did_you_mean, schema_error
+from .feasibility import check_feasible
 from .materials import library
 from .overrides import apply_overrides, prune_after_mode_switch
 from .schema import Case
+
+#: Largest case, sweep or comparison file read (bytes): these are small text files.
+MAX_FILE_BYTES = 1 << 20
+
 
 def read_case_data(path: str | Path) -> dict:
     """Read a TOML case file into a dict, with one-line errors for broken files."""
     path = Path(path)
     try:
-        text = path.read_bytes().decode("utf-8")
+        if path.is_dir():
+            raise CaseError("is a directory, not a case file", source=path)
+        if path.exists() and not path.is_file():
+            raise CaseError("is not a regular file (a pipe or a device?); give a TOML file", source=path)
+        with path.open("rb") as f:
+            raw = f.read(MAX_FILE_BYTES + 1)
+        if len(raw) > MAX_FILE_BYTES:
+            raise CaseError(f"larger than {MAX_FILE_BYTES >> 20} MiB; not a case file", source=path)
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         raise CaseError("no such file", source=path) from None
-    except IsADirectoryError:
-        raise CaseError("is a directory, not a case file", source=path) from None
     except UnicodeDecodeError:
         raise CaseError("not a text (UTF-8) file", source=path) from None
     except OSError as exc:
@@ -31,6 +42,10 @@ def read_case_data(path: str | Path) -> dict:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise CaseError(f"not valid TOML: {exc}", source=path) from None
+    except RecursionError:
+        raise CaseError("not valid TOML: nested too deeply", source=path) from None
+    except ValueError as exc:  # e.g. an integer of thousands of digits
+        raise CaseError(f"not valid TOML: {str(exc).splitlines()[0]}", source=path) from None
 
 
 def load_case(path: str | Path, overrides: list[str] | None = None) -> Case:
@@ -45,12 +60,14 @@ def case_from_data(data: dict, source: str | Path | None = None, overrides: list
         try:
             data = apply_overrides(data, list(overrides))
         except CaseError as exc:
-            raise CaseError(exc.detail, source=source) from None
+            raise CaseError(exc.detail, source=source, about_keys=exc.about_keys) from None
         prune_after_mode_switch(data, overrides)
     try:
         case = Case.model_validate(data)
     except ValidationError as exc:
         raise schema_error(exc, source, root=Case) from None
+    except (RecursionError, ValueError) as exc:
+        raise CaseError(f"cannot be validated: {type(exc).__name__}", source=source) from None
     for name, spec in case.materials.items():
         missing = [p for p in ("E", "nu", "volumetric_expansion", "role") if getattr(spec, p) is None]
         if name not in library() and missing:
@@ -71,4 +88,5 @@ def case_from_data(data: dict, source: str | Path | None = None, overrides: list
                 key=keys[region],
                 value=material,
             )
+    check_feasible(case, source)
     return case

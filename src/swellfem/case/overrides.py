@@ -15,11 +15,11 @@ from .schema import _STAGE_MODELS
 def parse_override(text: str) -> tuple[list[str], Any]:
     """Split ``dotted.key=value``; the value is read as TOML, else taken as a string."""
     if "=" not in text:
-        raise CaseError(f"--set {text!r}: expected dotted.key=value")
+        raise CaseError(about_keys=True, message=f"--set {text!r}: expected dotted.key=value")
     key, raw = text.split("=", 1)
     key = key.strip()
     if not key or any(not part for part in key.split(".")):
-        raise CaseError(f"--set {text!r}: expected dotted.key=value")
+        raise CaseError(about_keys=True, message=f"--set {text!r}: expected dotted.key=value")
     try:
         value = tomllib.loads(f"v = {raw.strip()}")["v"]
     except tomllib.TOMLDecodeError:
@@ -38,12 +38,12 @@ def apply_overrides(data: dict, overrides: list[str]) -> dict:
             else:
                 node = node.setdefault(part, {})
                 if not isinstance(node, (dict, list)):
-                    raise CaseError(f"--set {text!r}: '{'.'.join(path[: i + 1])}' is not a table")
+                    raise CaseError(about_keys=True, message=f"--set {text!r}: '{'.'.join(path[: i + 1])}' is not a table")
         last = path[-1]
         if isinstance(node, list):
             idx = int(last) if last.isdigit() else None
             if idx is None or idx >= len(node):
-                raise CaseError(f"--set {text!r}: no item {last} in '{'.'.join(path[:-1])}'")
+                raise CaseError(about_keys=True, message=f"--set {text!r}: no item {last} in '{'.'.join(path[:-1])}'")
             node[idx] = value
         else:
             node[last] = value
@@ -52,7 +52,7 @@ def apply_overrides(data: dict, overrides: list[str]) -> dict:
 
 def _list_item(node: list, part: str, path: list[str], text: str) -> Any:
     if not part.isdigit() or int(part) >= len(node):
-        raise CaseError(f"--set {text!r}: no item {part} in '{'.'.join(path[:-1])}'")
+        raise CaseError(about_keys=True, message=f"--set {text!r}: no item {part} in '{'.'.join(path[:-1])}'")
     return node[int(part)]
 
 

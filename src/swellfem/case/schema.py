@@ -7,13 +7,16 @@ are nm, moduli MPa, times s and diffusivities nm^2/s (see :mod:`swellfem.case.un
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal, Union
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from .base import DiffusivityNm2s, LengthNm, PressureMPa, StateOfCharge, Strict
 from .materials import LAWS, Material, library
 from .shapes import Geometry
+
+_PLAIN_NAME = re.compile(r"^[A-Za-z0-9_@+(-][A-Za-z0-9_.@+() -]*$")
 
 # --- materials -------------------------------------------------------------------------
 
@@ -74,12 +77,28 @@ class UniformStages(Strict):
     soc: Annotated[list[StateOfCharge], Field(min_length=1)]
 
 
+def _charging_only(soc: list[float], mode: str) -> list[float]:
+    """A SOC list that never decreases: depotassiation is not modelled in ``mode`` yet."""
+    for a, b in zip(soc[:-1], soc[1:]):
+        if b < a:
+            raise ValueError(
+                f"SOC decreases from {a:g} to {b:g}: depotassiation is not modelled in '{mode}' mode yet "
+                "(only 'uniform' stages may go down)"
+            )
+    return soc
+
+
 class ShrinkingCoreStages(Strict):
     """A reacted outer layer around a pristine core, with a smooth (tanh) front."""
 
     mode: Literal["shrinking-core"]
     soc: Annotated[list[StateOfCharge], Field(min_length=1)]
     front_width: LengthNm = "2 nm"  # type: ignore[assignment]
+
+    @field_validator("soc")
+    @classmethod
+    def _no_depotassiation(cls, soc: list[float]) -> list[float]:
+        return _charging_only(soc, "shrinking-core")
 
 
 class DiffusionStages(Strict):
@@ -92,6 +111,11 @@ class DiffusionStages(Strict):
     c_rate: Annotated[float, Field(gt=0)] = 1.0
     surface_soc: Annotated[float, Field(gt=0, le=1.0)] = 1.0
     steps_per_stage: Annotated[int, Field(ge=1, le=100000)] = 40
+
+    @field_validator("soc")
+    @classmethod
+    def _no_depotassiation(cls, soc: list[float]) -> list[float]:
+        return _charging_only(soc, "diffusion")
 
     @model_validator(mode="after")
     def _reachable(self) -> "DiffusionStages":
@@ -117,7 +141,8 @@ class OutputSpec(Strict):
 class Case(Strict):
     """A validated case: geometry, materials, model, mesh, stages and output options."""
 
-    name: Annotated[str, Field(min_length=1)]
+    #: also the default output folder (results/<name>): a plain name, never a path
+    name: Annotated[str, Field(min_length=1, max_length=100)]
     description: str = ""
     geometry: Geometry
     materials: dict[str, MaterialSpec] = Field(default_factory=dict)
@@ -125,6 +150,16 @@ class Case(Strict):
     mesh: MeshSpec = Field(default_factory=MeshSpec)
     stages: Stages
     output: OutputSpec = Field(default_factory=OutputSpec)
+
+    @field_validator("name")
+    @classmethod
+    def _plain_name(cls, name: str) -> str:
+        if not _PLAIN_NAME.match(name):
+            raise ValueError(
+                "must be a plain name (letters, digits, spaces and _ . @ + ( ) -, not starting with '.' or a "
+                "space): it also names the default output folder results/<name>"
+            )
+        return name
 
     def resolved_materials(self) -> dict[str, Material]:
         """Materials of the regions: the library entry with this case's overrides applied."""

@@ -12,6 +12,7 @@ a builder module in ``geometry/`` and its entry in ``geometry.SHAPES``.
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, ClassVar, Literal, Union
 
 from pydantic import Field, model_validator
@@ -55,6 +56,12 @@ class ShapeSchema(Strict):
     @property
     def thinnest_feature_nm(self) -> float:
         """The thinnest region (layer thickness), nm: caps the element size at interfaces."""
+        raise NotImplementedError
+
+    def mesh_measures(self, formulation: str) -> tuple[float, float]:
+        """(domain measure, refined-boundary measure) of the meshed domain of ``formulation``:
+        area and curve length (nm^2, nm) of the meridian section in 2D-axisymmetric, volume and
+        surface area (nm^3, nm^2) in 3D; they estimate the element count before meshing."""
         raise NotImplementedError
 
 
@@ -135,6 +142,13 @@ class ConcentricSphere(ShapeSchema):
     @property
     def thinnest_feature_nm(self) -> float:
         return min(o - i for i, o in zip(self.inner_radii_nm, self.outer_radii_nm))
+
+    def mesh_measures(self, formulation: str) -> tuple[float, float]:
+        R = self.extent_nm
+        if formulation == "axisymmetric":
+            return math.pi * R**2 / 2, sum(math.pi * r for r in self.outer_radii_nm)
+        part = 8.0 if formulation == "3d-octant" else 1.0
+        return 4 / 3 * math.pi * R**3 / part, sum(4 * math.pi * r**2 for r in self.outer_radii_nm) / part
 
 
 Geometry = Annotated[Union[ConcentricSphere], Field(discriminator="type")]

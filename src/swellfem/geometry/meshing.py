@@ -54,27 +54,67 @@ class MeshRequest:
 
 
 def mesh_cache_dir() -> Path:
-    """Where meshes are cached: ``$SWELLFEM_MESH_CACHE`` or ``./meshes``."""
-    return Path(os.environ.get("SWELLFEM_MESH_CACHE", "meshes"))
+    """Where meshes are cached: ``$SWELLFEM_MESH_CACHE``, else the user's cache directory
+    (``$XDG_CACHE_HOME/swellfem/meshes``, e.g. ``~/.cache/swellfem/meshes``)."""
+    env = os.environ.get("SWELLFEM_MESH_CACHE")
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("swellfem")) / "meshes"
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _trusted(path: Path, record: Path, key: str) -> bool:
+    """Whether the cached ``path`` is the complete mesh of ``key``: its record (written after
+    the mesh was read back) names the same key and the file's checksum and size."""
+    try:
+        meta = json.loads(record.read_text(encoding="utf-8"))
+        return (meta.get("key") == key and meta.get("bytes") == path.stat().st_size
+                and meta.get("sha256") == _sha256(path))
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def cached_mesh(request: MeshRequest, cache_dir: Path | None = None) -> Path:
-    """Path of the ``.msh`` for ``request``, meshing it first if it is not cached yet."""
+    """Path of the ``.msh`` for ``request``, meshing it first if the cache has no trusted copy.
+
+    A cached mesh is used only if its record (``.json`` beside it) names the same request key
+    and its checksum: a truncated file, another geometry's mesh under the same name or a
+    record without its mesh is meshed again (and replaced atomically)."""
     cache_dir = Path(cache_dir) if cache_dir is not None else mesh_cache_dir()
     cache_dir.mkdir(parents=True, exist_ok=True)
     path = cache_dir / request.file_name()
-    if not path.exists():
-        tmp = path.with_name(f".{path.stem}.{os.getpid()}.msh")
-        try:
-            build_mesh(request, tmp)
-            os.replace(tmp, path)  # atomic: a cached file is always complete
-        finally:
-            tmp.unlink(missing_ok=True)
+    record = path.with_suffix(".json")
+    key = request.key()
+    if path.exists() and _trusted(path, record, key):
+        return path
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.msh")
+    tmp_record = record.with_name(f".{record.stem}.{os.getpid()}.json")
+    try:
+        counts = build_mesh(request, tmp)
+        meta = {"key": key, "bytes": tmp.stat().st_size, "sha256": _sha256(tmp), **counts,
+                "shape": request.shape.type, "formulation": request.formulation}
+        tmp_record.write_text(json.dumps(meta, indent=1), encoding="utf-8")
+        os.replace(tmp, path)  # atomic: the cached file is always complete ...
+        os.replace(tmp_record, record)  # ... and trusted only once its record is in place
+    finally:
+        tmp.unlink(missing_ok=True)
+        tmp_record.unlink(missing_ok=True)
     return path
 
 
-def build_mesh(request: MeshRequest, path: Path) -> None:
-    """Build, mesh and write the shape of ``request`` to ``path`` (gmsh .msh 4.1)."""
+def build_mesh(request: MeshRequest, path: Path) -> dict:
+    """Build, mesh and write the shape of ``request`` to ``path`` (gmsh .msh 4.1), then read
+    it back and check it holds every node and element (gmsh does not report a full disk).
+    Returns the counts of nodes and elements."""
     import gmsh
 
     with gmsh_session():
@@ -94,9 +134,31 @@ def build_mesh(request: MeshRequest, path: Path) -> None:
             if request.geometry_order > 1:
                 gmsh.model.mesh.setOrder(request.geometry_order)  # curved cells follow the surfaces
             gmsh.option.setNumber("Mesh.MshFileVersion", 4.1)
+            written = _counts(request.gdim)
             gmsh.write(str(path))
         finally:
             gmsh.model.remove()
+        gmsh.model.add("swellfem-check")
+        try:
+            gmsh.merge(str(path))
+            read = _counts(request.gdim)
+        except Exception as exc:
+            raise RuntimeError(f"the mesh file {path.name} could not be read back ({exc}); is the disk full?") from None
+        finally:
+            gmsh.model.remove()
+    if read != written:
+        raise RuntimeError(f"the mesh file {path.name} is incomplete (read back {read}, wrote {written}); "
+                           "is the disk full?")
+    return written
+
+
+def _counts(dim: int) -> dict:
+    """Nodes and cells (elements of dimension ``dim``) of the current gmsh model."""
+    import gmsh
+
+    nodes = len(gmsh.model.mesh.getNodes()[0])
+    cells = sum(len(tags) for tags in gmsh.model.mesh.getElements(dim)[1])
+    return {"nodes": int(nodes), "cells": int(cells)}
 
 
 def _size_field(request: MeshRequest) -> None:
@@ -135,6 +197,25 @@ def _size_field(request: MeshRequest) -> None:
         final = field.add("Min")
         field.setNumbers(final, "FieldsList", fields)
     field.setAsBackgroundMesh(final)
+
+
+class ExportError(ValueError):
+    """An export path meshio cannot write (one line)."""
+
+
+def check_export_path(out_path: Path) -> None:
+    """Refuse an export path whose format meshio does not know, or that is a directory."""
+    import meshio
+
+    out_path = Path(out_path)
+    known = sorted(meshio.extension_to_filetypes)
+    suffixes = "".join(out_path.suffixes[-2:]).lower()
+    if not any(suffixes.endswith(ext) for ext in known):
+        raise ExportError(f"--export {out_path}: unknown mesh format '{out_path.suffix}'; meshio writes: {', '.join(known)}")
+    if out_path.is_dir():
+        raise ExportError(f"--export {out_path}: is a directory; give a file name")
+    if not out_path.parent.is_dir():
+        raise ExportError(f"--export {out_path}: no such directory {out_path.parent}")
 
 
 def export_mesh(msh_path: Path, out_path: Path) -> None:

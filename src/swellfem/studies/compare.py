@@ -12,7 +12,7 @@ from ..results import atomic_directory, write_json
 
 
 def run_comparison(path: Path, outdir: Path, overrides: list[str] | None = None, log=print,
-                   pictures: bool = True) -> dict:
+                   pictures: bool = True, overwrite: bool = False) -> dict:
     """Solve all models of the comparison file ``path``; returns the comparison record."""
     from .._backend import MPI
     from .run import solve_case
@@ -20,7 +20,7 @@ def run_comparison(path: Path, outdir: Path, overrides: list[str] | None = None,
     comm = MPI.COMM_WORLD
     spec, models = load_comparison(path, overrides)
     t0 = time.perf_counter()
-    with atomic_directory(outdir, comm) as tmp:
+    with atomic_directory(outdir, comm, kind="compare", overwrite=overwrite) as tmp:
         summaries = {}
         for label, case in models:
             d = tmp / "models" / slug(label)

@@ -116,13 +116,14 @@ def _dolfinx_version() -> str:
     return dolfinx.__version__
 
 
-def run_case(case: Case, outdir: Path, source: str | None = None, log=print) -> dict:
-    """Solve ``case`` and write OUTDIR (summary.json, fields/, table.txt) all or nothing."""
+def run_case(case: Case, outdir: Path, source: str | None = None, log=print, overwrite: bool = False) -> dict:
+    """Solve ``case`` and write OUTDIR (summary.json, fields/, table.txt) all or nothing;
+    an earlier result there is replaced only with ``overwrite`` (see :mod:`swellfem.results.files`)."""
     from .._backend import MPI
 
     comm = MPI.COMM_WORLD
     t0 = time.perf_counter()
-    with atomic_directory(outdir, comm) as tmp:
+    with atomic_directory(outdir, comm, kind="run", overwrite=overwrite) as tmp:
         summary = solve_case(case, field_dir=tmp / "fields", comm=comm, log=log if comm.rank == 0 else _quiet)
         summary["case"]["source_file"] = str(source) if source else None
         summary["timing_s"]["total_s"] = time.perf_counter() - t0

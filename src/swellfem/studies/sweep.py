@@ -20,6 +20,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from ..case import Case, CaseError, Strict, case_from_data, read_case_data, schema_error
 
 
+#: The most points a sweep may have (a range with a tiny step is refused, not expanded).
+MAX_POINTS = 10000
+
+
 class Range(Strict):
     """Evenly spaced values from start to stop (inclusive): ``num`` of them or every ``step``."""
 
@@ -66,13 +70,13 @@ def _quantity(value: Any) -> tuple[float, str] | None:
     """(magnitude, unit) of a quantity string like "5 nm"; None for anything else."""
     if not isinstance(value, str):
         return None
-    from ..case.units import _registry
+    from ..case.units import UnitError, parse_quantity
 
     try:
-        q = _registry().Quantity(value)
-    except Exception:
+        q = parse_quantity(value)
+    except UnitError:
         return None
-    if not hasattr(q, "units") or q.dimensionless:
+    if q.dimensionless:
         return None
     return float(q.magnitude), f"{q.units:~}"
 
@@ -84,20 +88,27 @@ def parameter_values(p: Parameter) -> list[Any]:
     r = p.range
     qs = _quantity(r.start)
     if qs is not None:
-        from ..case.units import _registry
+        from ..case.units import parse_quantity
 
-        ureg = _registry()
         unit = qs[1]
         start = qs[0]
-        stop = float(ureg.Quantity(r.stop).to(unit).magnitude) if isinstance(r.stop, str) else float(r.stop)
-        step = float(ureg.Quantity(r.step).to(unit).magnitude) if isinstance(r.step, str) else r.step
+        stop = float(parse_quantity(r.stop).to(unit).magnitude) if isinstance(r.stop, str) else float(r.stop)
+        step = float(parse_quantity(r.step).to(unit).magnitude) if isinstance(r.step, str) else r.step
     else:
         unit, start, stop, step = None, float(r.start), float(r.stop), r.step
     if r.num is not None:
         nums = np.linspace(start, stop, r.num)
     else:
-        n = int(np.floor((stop - start) / float(step) + 1e-9)) + 1
-        nums = start + float(step) * np.arange(n)
+        step = float(step)
+        if not np.isfinite(step) or step == 0 or not np.isfinite(start) or not np.isfinite(stop):
+            raise ValueError("step must be a finite, non-zero number")
+        if (stop - start) * step < 0:
+            raise ValueError(f"step {step:g} goes away from stop {stop:g}")
+        count = (stop - start) / step + 1e-9
+        if count >= MAX_POINTS:
+            raise ValueError(f"gives {count:.3g} values, more than {MAX_POINTS}")
+        n = int(np.floor(count)) + 1
+        nums = start + step * np.arange(n)
     nums = [float(f"{v:.12g}") for v in nums]
     return [f"{v:g} {unit}" for v in nums] if unit else nums
 
@@ -117,9 +128,9 @@ def column_name(p: Parameter, values: list[Any]) -> tuple[str, str | None]:
 def column_value(value: Any, unit: str | None) -> Any:
     if unit is None:
         return value
-    from ..case.units import _registry
+    from ..case.units import parse_quantity
 
-    return float(_registry().Quantity(value).to(unit).magnitude)
+    return float(parse_quantity(value).to(unit).magnitude)
 
 
 class Point(BaseModel):
@@ -132,6 +143,7 @@ class Point(BaseModel):
     case: Case | None = None
     data: dict | None = None  # the case as TOML data with the overrides applied
     error: str | None = None
+    about_keys: bool = False  # the error is about a key (e.g. misspelled), not this point's values
     key: str
 
     @property
@@ -154,7 +166,18 @@ def load_sweep(path: Path, extra_overrides: list[str] | None = None) -> tuple[Sw
     base_path = (path.parent / spec.base).resolve()
     base_data = read_case_data(base_path)
     case_from_data(json.loads(json.dumps(base_data)), source=base_path, overrides=list(spec.set))  # base must be valid
-    all_values = [parameter_values(p) for p in spec.parameters]
+    all_values = []
+    for i, p in enumerate(spec.parameters):
+        try:
+            values = parameter_values(p)
+        except Exception as exc:  # pint or numbers: a broken range
+            raise CaseError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, source=path,
+                            key=f"parameters[{i}].range", value=p.range.model_dump() if p.range else None) from None
+        _same_kind(values, path, f"parameters[{i}].{'values' if p.values is not None else 'range'}")
+        all_values.append(values)
+    total = int(np.prod([len(v) for v in all_values])) if spec.combine == "product" else len(all_values[0])
+    if total > MAX_POINTS:
+        raise CaseError(f"{total} points, more than {MAX_POINTS}", source=path, key="parameters")
     if spec.combine == "zip":
         lengths = {len(v) for v in all_values}
         if len(lengths) > 1:
@@ -163,6 +186,11 @@ def load_sweep(path: Path, extra_overrides: list[str] | None = None) -> tuple[Sw
     else:
         combos = list(itertools.product(*all_values))
     columns = [(p.key, *column_name(p, vals)) for p, vals in zip(spec.parameters, all_values)]
+    names = [name for _, name, _ in columns]
+    for i, name in enumerate(names):
+        if names.index(name) != i:
+            raise CaseError(f"two parameters have the column '{name}'; give one a different label", source=path,
+                            key=f"parameters[{i}].label", value=spec.parameters[i].label)
     points = []
     for i, combo in enumerate(combos):
         overrides = list(spec.set) + [f"{p.key}={toml_literal(v)}" for p, v in zip(spec.parameters, combo)]
@@ -175,5 +203,32 @@ def load_sweep(path: Path, extra_overrides: list[str] | None = None) -> tuple[Sw
         except CaseError as exc:  # e.g. an impossible geometry for this combination: a failed point
             bad = hashlib.sha256(json.dumps(overrides).encode()).hexdigest()[:16]
             points.append(Point(index=i, values=values, overrides=overrides, error=exc.detail if exc.key is None
-                                else f"{exc.key} = {exc.value!r}: {exc.detail}", key=f"invalid-{bad}"))
+                                else f"{exc.key} = {exc.value!r}: {exc.detail}", key=f"invalid-{bad}",
+                                about_keys=exc.about_keys))
+    invalid = [p for p in points if p.error is not None]
+    about_keys = [p for p in points if p.about_keys]
+    if about_keys or (points and len(invalid) == len(points)):
+        first = (about_keys or invalid)[0]
+        raise CaseError(first.error if about_keys else f"no point is valid; the first: {first.error}", source=path,
+                        key=None)
     return spec, points, columns
+
+
+def sweep_identity(points: list[Point], columns: list[tuple]) -> str:
+    """A hash of what the sweep computes (its points and columns): a sweep directory is
+    resumed only by the same definition."""
+    payload = json.dumps({"points": [p.key for p in points], "columns": [list(c) for c in columns]})
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def _same_kind(values: list[Any], path: Path, key: str) -> None:
+    """All values of a parameter are quantities of one dimension, or all plain values."""
+    from ..case.units import parse_quantity
+
+    kinds = set()
+    for v in values:
+        q = _quantity(v)
+        kinds.add(None if q is None else str(parse_quantity(v).dimensionality))
+    if len(kinds) > 1:
+        raise CaseError("values mix units of different kinds (or numbers with and without units)", source=path,
+                        key=key, value=values)

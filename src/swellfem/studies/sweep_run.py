@@ -12,13 +12,14 @@ import csv
 import io
 import json
 import os
+import shutil
 import sys
 import time
 import traceback
 from pathlib import Path
 
-from ..results import atomic_directory, write_json
-from .sweep import Point, load_sweep
+from ..results.files import OutputError, atomic_directory, check_output_dir, write_json, write_marker
+from .sweep import Point, load_sweep, sweep_identity
 from ..results.tables import flatten_stage
 
 EXIT_SOME_FAILED = 4
@@ -89,14 +90,33 @@ class Progress:
 
 
 def run_sweep(path: Path, outdir: Path, jobs: int = 1, overrides: list[str] | None = None,
-              log=print, progress: bool = True) -> dict:
-    """Run (or resume) the sweep ``path`` into ``outdir``; returns counts of points."""
+              log=print, progress: bool = True, overwrite: bool = False) -> dict:
+    """Run (or resume) the sweep ``path`` into ``outdir``; returns counts of points.
+
+    ``outdir`` is resumed only if it holds this same sweep (its marker names the sweep's
+    identity); another sweep's directory is replaced only with ``overwrite``, and a directory
+    swellfem did not write never (:func:`swellfem.results.files.check_output_dir`)."""
     from .._backend import MPI
 
     comm = MPI.COMM_WORLD
     spec, points, columns = load_sweep(path, overrides)
     outdir = Path(outdir)
+    identity = sweep_identity(points, columns)
+    error = None
     if comm.rank == 0:
+        try:
+            state = check_output_dir(outdir, "sweep", overwrite, identity)
+        except OutputError as exc:
+            error = exc
+    error = comm.bcast(error, root=0)
+    if error is not None:
+        raise error
+    if comm.rank == 0:
+        if state == "replace":
+            shutil.rmtree(outdir)
+        if state != "resume":
+            outdir.mkdir(parents=True, exist_ok=True)
+            write_marker(outdir, "sweep", identity)
         (outdir / "points").mkdir(parents=True, exist_ok=True)
         write_json(outdir / "sweep.json", {"sweep_file": str(path), "spec": spec.model_dump(),
                                             "overrides": overrides or [],

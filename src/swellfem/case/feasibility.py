@@ -1,0 +1,75 @@
+"""What can be meshed: refuse an impossible or absurd request before gmsh sees it.
+
+The element count of a case is estimated from the shape's measures (:meth:`mesh_measures`)
+and the element sizes: the bulk at ``mesh.size``, a graded band at every interface and the
+outer surface, and a band at every planned reaction front. No dolfinx, no gmsh.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .errors import CaseError
+from .schema import Case, ShrinkingCoreStages, mesh_interface_size
+
+#: Largest estimated number of cells swellfem meshes (a full-3D default mesh has ~6e5).
+MAX_CELLS = 2.0e7
+#: Largest ratio of the body's extent to its smallest element size (gmsh's precision).
+MAX_SCALE_RATIO = 1.0e5
+#: Cell measure of a size-h element: triangle sqrt(3)/4 h^2, tetrahedron h^3 / (6 sqrt 2).
+_CELL = {2: math.sqrt(3) / 4, 3: 1 / (6 * math.sqrt(2))}
+
+
+def estimated_cells(case: Case) -> dict[str, float]:
+    """Estimated number of cells by what drives them: bulk, interfaces, fronts."""
+    geo, mesh = case.geometry, case.mesh
+    formulation = case.model.formulation
+    dim = 2 if formulation == "axisymmetric" else 3
+    domain, boundary = geo.mesh_measures(formulation)
+    h, h_i = mesh.size, mesh_interface_size(case)
+    band = min(mesh.grading_distance if mesh.grading_distance is not None else 2 * h, geo.extent_nm)
+    h_band = math.sqrt(h * h_i)
+    out = {
+        "bulk": domain / (_CELL[dim] * h**dim),
+        "interfaces": boundary * band / (_CELL[dim] * h_band**dim),
+        "fronts": 0.0,
+    }
+    if isinstance(case.stages, ShrinkingCoreStages):
+        n_fronts = sum(1 for s in case.stages.soc if 0.0 < s < 1.0)
+        h_f = min(case.stages.front_width / 4.0, h_i)
+        _, outer = geo.mesh_measures(formulation)
+        out["fronts"] = n_fronts * outer / len(geo.region_names) * band / (_CELL[dim] * math.sqrt(h * h_f) ** dim)
+    return out
+
+
+def check_feasible(case: Case, source=None) -> None:
+    """Raise :class:`CaseError` (naming the key) for a case that cannot or should not be meshed."""
+    geo, mesh = case.geometry, case.mesh
+    formulation = case.model.formulation
+    if formulation not in geo.formulations:
+        raise CaseError(f"the {geo.type} geometry works in: {', '.join(geo.formulations)}", source=source,
+                        key="model.formulation", value=formulation)
+    R = geo.extent_nm
+    if mesh.size > R:
+        raise CaseError(f"larger than the body itself ({R:g} nm across from its centre); use at most that",
+                        source=source, key="mesh.size", value=f"{mesh.size:g} nm")
+    smallest = mesh_interface_size(case)
+    key, value = "mesh.interface_size", f"{smallest:g} nm"
+    if isinstance(case.stages, ShrinkingCoreStages) and case.stages.front_width / 4.0 < smallest:
+        smallest, key, value = case.stages.front_width / 4.0, "stages.front_width", f"{case.stages.front_width:g} nm"
+    if R / smallest > MAX_SCALE_RATIO:
+        raise CaseError(
+            f"elements of {smallest:.3g} nm in a body of {R:.3g} nm (ratio above {MAX_SCALE_RATIO:.0e}) cannot be "
+            "meshed; check the lengths and their units", source=source, key=key, value=value)
+    cells = estimated_cells(case)
+    total = sum(cells.values())
+    if total > MAX_CELLS:
+        driver = max(cells, key=cells.get)
+        key, value = {
+            "bulk": ("mesh.size", f"{mesh.size:g} nm"),
+            "interfaces": ("mesh.interface_size", f"{mesh_interface_size(case):g} nm"),
+            "fronts": ("stages.front_width", f"{getattr(case.stages, 'front_width', 0):g} nm"),
+        }[driver]
+        raise CaseError(
+            f"the mesh would have about {total:.2g} cells (most from the {driver}), more than {MAX_CELLS:.0e}; "
+            f"coarsen it or check the geometry's lengths ({R:.3g} nm across)", source=source, key=key, value=value)
