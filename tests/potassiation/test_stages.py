@@ -8,7 +8,7 @@ import pytest
 from swellfem.exact import constant_flux_sphere, radial_eigenstrain_stress
 from swellfem.potassiation.fronts import front_radius_for_soc, layer_mean, sharp_front_radius
 
-from conftest import solve
+from conftest import CASES, solve
 
 SPHERE = 'geometry.layers=[{name="particle", material="ZnSe", outer_radius="50 nm"}]'
 E, NU, BETA = 67200.0, 0.28, 1.84
@@ -115,3 +115,35 @@ def test_shell_swelling_follows_soc(lame_case):
     """Shells take theta = SOC with their own beta (here the outer layer's 5 %)."""
     summary = solve(lame_case, 'stages={mode="shrinking-core", soc=[1.0]}', 'mesh.size="8 nm"')
     assert summary["stages"][0]["regions"]["outer"]["hoop_max_MPa"] > 0
+
+
+ZNSE_ORGO = CASES / "znse" / "znse_inmc_orgo.toml"
+COARSE = ('mesh.size="10 nm"', 'mesh.interface_size="2.5 nm"', "output.axial_points_per_layer=5")
+
+
+@pytest.mark.parametrize(
+    "stages, tol",
+    [
+        ('{mode="uniform", soc=[0.5, 1.0, 0.3, 0.0]}', 1e-12),  # uniform stages may go down
+        ('{mode="shrinking-core", soc=[0.0, 0.3, 0.3, 0.7, 1.0], front_width="2 nm"}', 3e-3),
+        ('{mode="diffusion", soc=[0.25, 0.5, 0.5, 1.0], diffusivity="1e-18 m^2/s", steps_per_stage=8}', 1e-6),
+        ('{mode="diffusion", soc=[0.25, 0.6], boundary="fixed-surface", diffusivity="1e-18 m^2/s"}', 1e-6),
+    ],
+    ids=["uniform", "shrinking-core", "diffusion-galvanostatic", "diffusion-fixed-surface"],
+)
+def test_every_stage_is_labelled_with_what_was_solved(stages, tol):
+    """In every mode, a stage's SOC is the finite-element mean potassiation of the active phase."""
+    summary = solve(ZNSE_ORGO, f"stages={stages}", *COARSE)
+    requested = [float(v) for v in stages.split("soc=[")[1].split("]")[0].split(",")]
+    assert [st["soc"] for st in summary["stages"]] == requested
+    for st in summary["stages"]:
+        assert st["mean_potassiation_active"] == pytest.approx(st["soc"], abs=tol), st["index"]
+
+
+@pytest.mark.parametrize("mode", ["shrinking-core", "diffusion"])
+def test_depotassiation_is_refused_where_not_modelled(mode):
+    from swellfem.case import CaseError, load_case
+
+    with pytest.raises(CaseError, match="depotassiation is not modelled") as err:
+        load_case(ZNSE_ORGO, [f'stages.mode="{mode}"', "stages.soc=[0.5, 0.9, 0.5, 0.1]"])
+    assert err.value.key == "stages.soc"

@@ -89,7 +89,7 @@ class ElasticityProblem:
         self.dx = ufl.Measure("dx", domain=mesh, subdomain_data=loaded.cell_tags, metadata={"quadrature_degree": qdeg})
 
         context = LawContext(mesh=mesh, kinematics=self.kinematics, theta=self.theta, convention=convention,
-                             cell_tags=loaded.cell_tags, region_tags=tags)
+                             cell_tags=loaded.cell_tags, region_tags=tags, degree=degree, weight=self.weight)
         self.laws: list[MaterialLaw] = build_laws(context, regions)
         self.law_of = {name: law for law in self.laws for name in law.regions}
         nonlinear = [law.name for law in self.laws if not law.linear]
@@ -98,7 +98,7 @@ class ElasticityProblem:
 
         u_t, v = ufl.TrialFunction(self.V), ufl.TestFunction(self.V)
         virtual_work = sum(
-            ufl.inner(law.stress(u_t, axis_limit=False), self.kinematics.strain(v, False)) * self.weight
+            ufl.inner(law.stress(u_t, evaluation=False), self.kinematics.strain(v, False)) * self.weight
             * self.dx(law.tags)
             for law in self.laws
         )
@@ -175,6 +175,8 @@ class ElasticityProblem:
         fem_petsc.set_bc(b, self.bcs)
         iterations, reason = self.linear_solver.solve(b, self.u.x.petsc_vec)
         self.u.x.scatter_forward()
+        for law in self.laws:
+            law.update()
         return SolveInfo(iterations=iterations, reason=reason, solver=self.solver_kind)
 
     def destroy(self) -> None:

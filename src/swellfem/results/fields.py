@@ -38,6 +38,9 @@ class FieldWriter:
         ]
         self.region = problem.region
         self.region.name = "region"
+        # theta is shown only where a material takes up potassium (NaN in the shells)
+        inactive = np.flatnonzero(problem.active.x.array < 0.5).astype(np.int32)
+        self.inactive_theta_dofs = self.Q.dofmap.list[inactive].ravel()
         directory.mkdir(parents=True, exist_ok=True)
         self.file = dolfinx.io.VTKFile(mesh.comm, str(directory / "fields.pvd"), "w")
 
@@ -45,6 +48,7 @@ class FieldWriter:
         p = self.problem
         self.displacement.interpolate(p.u)
         self.theta.interpolate(p.theta)
+        self.theta.x.array[self.inactive_theta_dofs] = np.nan
         parts = [np.asarray(e.eval(p.mesh, c)).reshape(len(c), -1, 3, 3) for e, c in self.sigma_exprs]
         S = np.concatenate(parts)
         dofs = self.Q.dofmap.list[np.concatenate([c for _, c in self.sigma_exprs])]

@@ -24,6 +24,27 @@ FIELDS = {
 }
 
 
+#: fields drawn with a sequential colour map; every other field diverges about zero
+SEQUENTIAL = ("von_mises", "displacement", "potassiation")
+
+
+def color_range(field: str, values: list[np.ndarray]) -> tuple[str, tuple[float, float]]:
+    """Colour map and range of ``field`` over ``values``: sequential fields from their minimum to
+    maximum (viridis); stresses that change sign diverge about zero (coolwarm, -m..m)."""
+    finite = [v[np.isfinite(v)] for v in values]
+    finite = [v for v in finite if v.size]
+    lo = min((float(v.min()) for v in finite), default=0.0)
+    hi = max((float(v.max()) for v in finite), default=1.0)
+    if field == "potassiation":
+        return "viridis", (0.0, 1.0)  # theta is a fraction: always on its whole range
+    if field in SEQUENTIAL:
+        if hi - lo < 1e-12 * max(abs(hi), 1.0):
+            lo, hi = lo - 1.0, hi + 1.0
+        return "viridis", (lo, hi)
+    m = max(abs(lo), abs(hi)) or 1.0
+    return "coolwarm", (-m, m)
+
+
 def _pyvista():
     if not os.environ.get("DISPLAY"):
         os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
@@ -114,14 +135,11 @@ def render_panels(panels, field: str, path: Path, title: str = "", window_size=(
         name, bar = scalars_of(sec, field)
         sections.append((label, sec, name))
         values.append(np.asarray(sec.point_data[name]))
-    lo = min(float(v.min()) for v in values)
-    hi = max(float(v.max()) for v in values)
-    if hi - lo < 1e-12 * max(abs(hi), 1.0):
-        lo, hi = lo - 1.0, hi + 1.0
+    cmap, (lo, hi) = color_range(field, values)
     plotter = pv.Plotter(off_screen=True, shape=(1, len(sections)), window_size=window_size, border=False)
     for i, (label, sec, name) in enumerate(sections):
         plotter.subplot(0, i)
-        plotter.add_mesh(sec, scalars=name, clim=(lo, hi), cmap="coolwarm" if field != "von_mises" else "viridis",
+        plotter.add_mesh(sec, scalars=name, clim=(lo, hi), cmap=cmap, nan_color="lightgray",
                          show_scalar_bar=(i == len(sections) - 1),
                          scalar_bar_args={"title": bar, "vertical": False, "fmt": "%.0f",
                                           "position_x": 0.1, "position_y": 0.03, "width": 0.8,

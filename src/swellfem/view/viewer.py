@@ -7,23 +7,77 @@ output directory of ``swellfem run`` or on a model directory of ``swellfem compa
 from __future__ import annotations
 
 import json
+import math
 import os
+import tempfile
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import numpy as np
 
-from .render import FIELDS, _pyvista, is_planar, read_stage, region_outlines, scalars_of, section
+from .render import FIELDS, _pyvista, color_range, is_planar, read_stage, region_outlines, scalars_of, section
+
+#: Largest image side (pixels) and warp factor a view accepts.
+MAX_IMAGE_SIDE = 8192
+MAX_WARP = 1.0e4
 
 
 class ViewError(ValueError):
     """A view that cannot be made (missing files, unknown stage, region or field)."""
 
 
+def _not_a_result(outdir: Path, why: str) -> ViewError:
+    return ViewError(f"not a swellfem result: {outdir}: {why} (expected the output directory of 'swellfem run' "
+                     "or a models/NAME directory of 'swellfem compare')")
+
+
 def _summary(outdir: Path) -> dict:
     path = outdir / "summary.json"
-    if not path.exists():
-        raise ViewError(f"{outdir}: no summary.json (expected the output directory of 'swellfem run')")
-    return json.loads(path.read_text())
+    if not outdir.is_dir():
+        raise _not_a_result(outdir, "no such directory")
+    if not path.is_file():
+        raise _not_a_result(outdir, "no summary.json")
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+        stages = summary["stages"]
+        names = [layer["name"] for layer in summary["case"]["layers"]]
+        for st in stages:
+            float(st["soc"]), str(st["mode"])
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        raise _not_a_result(outdir, "summary.json is broken or not swellfem's") from None
+    if not stages or not names:
+        raise _not_a_result(outdir, "summary.json has no stages")
+    return summary
+
+
+def _check_fields(outdir: Path, pvd: Path, n_stages: int) -> None:
+    """The .pvd parses, names one existing .vtu (or .pvtu) per stage."""
+    try:
+        datasets = ET.parse(pvd).getroot().findall("./Collection/DataSet")
+    except (OSError, ET.ParseError):
+        raise _not_a_result(outdir, "fields/fields.pvd is broken") from None
+    files = [d.get("file") for d in datasets]
+    if len({d.get("timestep") for d in datasets}) != n_stages or any(not f for f in files):
+        raise _not_a_result(outdir, f"fields/fields.pvd does not hold the {n_stages} stages of summary.json")
+    missing = [f for f in files if not (pvd.parent / f).is_file()]
+    for f in files:  # a parallel file (.pvtu) names its pieces
+        if f.endswith(".pvtu") and (pvd.parent / f).is_file():
+            try:
+                pieces = [p.get("Source") for p in ET.parse(pvd.parent / f).getroot().iter("Piece")]
+            except (OSError, ET.ParseError):
+                raise _not_a_result(outdir, f"fields/{f} is broken") from None
+            missing += [p for p in pieces if not p or not (pvd.parent / p).is_file()]
+    if missing:
+        raise _not_a_result(outdir, f"fields/{missing[0]} is missing")
+
+
+def check_view_options(warp: float | None, window_size: tuple[int, int]) -> None:
+    """Refuse a warp factor or an image size that cannot be drawn."""
+    if warp is not None and (not math.isfinite(warp) or abs(warp) > MAX_WARP):
+        raise ViewError(f"--warp {warp:g}: must be a finite number of magnitude at most {MAX_WARP:g}")
+    w, h = window_size
+    if not (16 <= w <= MAX_IMAGE_SIDE and 16 <= h <= MAX_IMAGE_SIDE):
+        raise ViewError(f"--size {w}x{h}: each side must be 16 to {MAX_IMAGE_SIDE} pixels")
 
 
 def plot_fields(
@@ -46,11 +100,13 @@ def plot_fields(
     outdir = Path(outdir)
     if field not in FIELDS:
         raise ViewError(f"unknown field '{field}'; choose one of {', '.join(FIELDS)}")
+    check_view_options(warp, window_size)
     summary = _summary(outdir)
     pvd = outdir / "fields" / "fields.pvd"
     if not pvd.exists():
         raise ViewError(f"{outdir}: no fields/fields.pvd (was the case run with output.fields = false?)")
     n_stages = len(summary["stages"])
+    _check_fields(outdir, pvd, n_stages)
     index = stage + n_stages if stage < 0 else stage
     if not 0 <= index < n_stages:
         raise ViewError(f"stage {stage} does not exist: {outdir} has stages 0..{n_stages - 1}")
@@ -65,7 +121,13 @@ def plot_fields(
         raise ViewError("no region left to show")
 
     pv = _pyvista()
-    grid = read_stage(pvd, index)
+    try:
+        grid = read_stage(pvd, index)
+    except Exception as exc:  # VTK could not read what the .pvd names
+        raise _not_a_result(outdir, f"fields of stage {index} cannot be read ({type(exc).__name__})") from None
+    for array in ("region", "displacement_nm", FIELDS[field][0]):
+        if array not in grid.cell_data and array not in grid.point_data:
+            raise _not_a_result(outdir, f"fields of stage {index} have no '{array}'")
     keep = np.isin(grid.cell_data["region"], [tags[n] for n in shown])
     grid = grid.extract_cells(np.flatnonzero(keep))
     if warp:
@@ -74,6 +136,9 @@ def plot_fields(
             disp = np.column_stack([disp, np.zeros(len(disp))])
         grid.points = grid.points + warp * disp
     planar = is_planar(grid)
+    if planar and clip:
+        raise ViewError(f"--clip {clip}: this result is axisymmetric and is drawn as its meridian section "
+                        "already; --clip cuts 3D results")
     if planar:
         shape = section(grid)
     elif clip:
@@ -86,8 +151,10 @@ def plot_fields(
     if off_screen is None:
         off_screen = not os.environ.get("DISPLAY")
     plotter = pv.Plotter(off_screen=off_screen, window_size=list(window_size))
-    actor = plotter.add_mesh(shape, scalars=scalars, cmap="viridis" if field in ("von_mises", "potassiation") else "coolwarm",
-                     scalar_bar_args={"title": label, "vertical": True, "fmt": "%.4g", "position_x": 0.85})
+    cmap, clim = color_range(field, [np.asarray(shape.point_data[scalars] if scalars in shape.point_data
+                                                 else shape.cell_data[scalars])])
+    actor = plotter.add_mesh(shape, scalars=scalars, cmap=cmap, clim=clim, nan_color="lightgray",
+                             scalar_bar_args={"title": label, "vertical": True, "fmt": "%.4g", "position_x": 0.85})
     outlines = region_outlines(shape) if planar else None
     if outlines is not None:
         plotter.add_mesh(outlines, color="black", line_width=2)
@@ -107,13 +174,45 @@ def plot_fields(
 def view(outdir, screenshot: str | Path | None = None, **options) -> Path | None:
     """Show the view interactively, or write it to ``screenshot`` (PNG). Returns the PNG path."""
     interactive = screenshot is None and bool(os.environ.get("DISPLAY"))
+    if screenshot is not None:
+        _check_png_path(Path(screenshot))  # before drawing anything
     plotter = plot_fields(outdir, off_screen=not interactive, **options)
     if interactive:
         plotter.show()
         return None
     info = plotter._swellfem
     path = Path(screenshot) if screenshot else Path(f"view-stage{info['stage']}-{info['field']}.png")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    plotter.screenshot(str(path))
-    plotter.close()
+    try:
+        _write_png(plotter, path)
+    finally:
+        plotter.close()
     return path
+
+
+def _check_png_path(path: Path) -> None:
+    """Refuse a screenshot path that is not a writable .png file name."""
+    if path.suffix.lower() != ".png":
+        raise ViewError(f"--screenshot {path}: give a .png file name")
+    if path.is_dir():
+        raise ViewError(f"--screenshot {path}: is a directory; give a .png file name")
+    if path.exists() and not path.is_file():
+        raise ViewError(f"--screenshot {path}: is not a regular file")
+    if not path.parent.is_dir():
+        raise ViewError(f"--screenshot {path}: no such directory {path.parent}")
+
+
+def _write_png(plotter, path: Path) -> None:
+    """Write the picture to ``path`` all or nothing (a temporary beside it, then renamed)."""
+    _check_png_path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".png", dir=path.parent)
+    os.close(fd)
+    try:
+        plotter.screenshot(tmp)
+        if os.path.getsize(tmp) == 0:
+            raise ViewError(f"--screenshot {path}: nothing was written (disk full?)")
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise ViewError(f"--screenshot {path}: cannot write ({exc.strerror})") from None
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)

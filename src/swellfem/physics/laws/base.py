@@ -37,6 +37,8 @@ class LawContext:
     convention: str  # eigenstrain convention
     cell_tags: Any  # dolfinx.mesh.MeshTags
     region_tags: dict[str, int]
+    degree: int  # polynomial degree of the displacement
+    weight: Any  # UFL: the volume weight of integrals (2 pi r in 2D-axisymmetric, else 1)
 
 
 class MaterialLaw(abc.ABC):
@@ -61,9 +63,16 @@ class MaterialLaw(abc.ABC):
         return self.context.cell_tags.find(self.context.region_tags[name])
 
     @abc.abstractmethod
-    def stress(self, w, axis_limit: bool = True):
-        """Cauchy stress (MPa, 3x3) of displacement ``w`` at the current theta."""
+    def stress(self, w, evaluation: bool = True):
+        """Cauchy stress (MPa, 3x3) of displacement ``w`` at the current theta.
+
+        ``evaluation=False``: the stress of the weak form (integrated at interior quadrature
+        points). ``evaluation=True``: the stress to evaluate at points (cell vertices, probe
+        points), which may use recovered quantities of :meth:`update` and limits on the axis."""
 
     @abc.abstractmethod
     def energy_density(self, w):
         """Stored elastic energy per unit volume (MPa = 1e-21 J/nm^3) of displacement ``w``."""
+
+    def update(self) -> None:
+        """Called after every solve, before stresses are evaluated (state, recovered fields)."""
