@@ -13,7 +13,7 @@ import ast
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src"
-GROUND = {"swellfem", "swellfem._backend", "swellfem.exact"}
+GROUND = {"swellfem", "swellfem._backend", "swellfem.exact", "swellfem.interrupt"}
 #: the steps each step may import (besides itself and the ground floor)
 ALLOWED = {
     "case": set(),

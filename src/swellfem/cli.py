@@ -13,7 +13,7 @@ import signal
 import sys
 from pathlib import Path
 
-from . import __version__
+from . import __version__, interrupt
 
 EXIT_BAD_INPUT = 2
 EXIT_FAILED = 3
@@ -96,12 +96,14 @@ def _progress_log(quiet: bool):
     return (lambda *a, **k: None) if quiet else (lambda msg: print(msg, flush=True))
 
 
-def _terminate(signum, frame):  # SIGTERM behaves like Ctrl-C: temporaries are removed
+def _terminate(signum, frame):  # SIGINT and SIGTERM: a clean stop, temporaries removed
+    interrupt.request()
     raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGINT, _terminate)
     try:
         args = _parser().parse_args(argv)
         from .case import CaseError

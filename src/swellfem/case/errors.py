@@ -40,7 +40,7 @@ MISSING = object()
 
 def _show(value: Any) -> str:
     if isinstance(value, str):
-        return repr(value)
+        return repr(value) if len(value) <= 60 else repr(value[:57] + "...")
     if isinstance(value, dict):
         return "{...}" if value else "{}"
     text = repr(value)

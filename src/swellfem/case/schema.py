@@ -243,6 +243,34 @@ class Case(Strict):
         }
 
 
+_QUANTITY_KINDS = {"size": "length", "interface_size": "length", "grading_distance": "length",
+                   "front_width": "length", "diffusivity": "diffusivity"}
+
+
+_UNUSED = {"galvanostatic": ("surface_soc",), "fixed-surface": ("c_rate",)}
+
+
+def applied_defaults(case: Case) -> list[str]:
+    """``key = value`` of every model, mesh and stage option the case file left to its default
+    (so that a run can say what it assumed)."""
+    from .units import format_quantity
+
+    out = []
+    for section in ("model", "mesh", "stages"):
+        sub = getattr(case, section)
+        for name in type(sub).model_fields:
+            if name in sub.model_fields_set or name in ("mode", "soc"):
+                continue
+            if name in _UNUSED.get(getattr(sub, "boundary", None), ()):
+                continue
+            value = getattr(sub, name)
+            if value is None:
+                continue
+            text = format_quantity(value, _QUANTITY_KINDS[name]) if name in _QUANTITY_KINDS else repr(value)
+            out.append(f"{section}.{name} = {text}")
+    return out
+
+
 def mesh_interface_size(case: Case) -> float:
     """Element size at interfaces and the outer surface, nm: the smaller of the requested
     interface size (default: size / 4) and the thinnest layer / min_elements_across_layer."""

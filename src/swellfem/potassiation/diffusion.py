@@ -55,7 +55,7 @@ class ActiveLayerDiffusion:
         self.theta = fem.Function(self.V, name="potassiation")
         self.theta_old = fem.Function(self.V)
         self.dt = fem.Constant(submesh, PETSc.ScalarType(1.0))
-        self.D = D
+        self.D = fem.Constant(submesh, PETSc.ScalarType(D))  # a value, not code: one compiled form for every D
         x = ufl.SpatialCoordinate(submesh)
         self.weight = 2.0 * np.pi * x[0] if problem.axisymmetric else 1.0
         gdim = submesh.geometry.dim

@@ -26,6 +26,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from .. import interrupt
+
 #: The file that marks a directory as written by swellfem (and by which command).
 MARKER = ".swellfem-output.json"
 
@@ -203,6 +205,7 @@ def atomic_directory(outdir: Path, comm=None, kind: str | None = None, overwrite
         if rank == 0:
             try:
                 if ok:
+                    interrupt.check()  # a stop asked for while the block ran: keep the earlier result
                     if kind is not None:
                         write_marker(tmp, kind, identity)
                     with _locked(outdir.parent):

@@ -33,6 +33,44 @@ def claim_statements(spec: ComparisonSpec, claims: list[dict]) -> list[str]:
     return lines
 
 
+def model_assumptions(summaries: dict[str, dict]) -> list[str]:
+    """What the solved models assume, read from their resolved cases (never from a fixed list)."""
+    cases = [s["case"] for s in summaries.values()]
+    case0 = cases[0]
+    out = []
+    for label, s in summaries.items():
+        layers = s["case"]["layers"]
+        if layers:
+            parts = [f"{layers[0]['name']} radius {layers[0]['outer_radius_nm']:g} nm"]
+            parts += [f"{b['name']} {b['outer_radius_nm'] - a['outer_radius_nm']:g} nm"
+                      for a, b in zip(layers[:-1], layers[1:])]
+            out.append(f"{label}: {', '.join(parts)} ({s['case']['geometry']}, perfectly bonded interfaces)")
+    laws = sorted({m.get("law", "linear-elastic") for c in cases for m in c["materials"].values()})
+    out.append(f"small strain; material laws: {', '.join(laws)}; no plasticity, fracture or debonding")
+    st = case0["stages"]
+    actives = sorted({m["name"] for c in cases for m in c["materials"].values() if m["role"] == "active"})
+    if st["mode"] == "uniform":
+        out.append(f"{', '.join(actives)} potassiates uniformly (theta = SOC everywhere)")
+    elif st["mode"] == "shrinking-core":
+        out.append(f"{', '.join(actives)} potassiates by a shrinking-core front of width {st['front_width_nm']:g} nm "
+                   "(tanh profile, mean theta = SOC)")
+    else:
+        bc = (f"galvanostatic at {st['c_rate_per_h']:g}C, then constant voltage" if st["boundary"] == "galvanostatic"
+              else f"surface held at theta = {st['surface_soc']:g}")
+        out.append(f"{', '.join(actives)} potassiates by Fickian diffusion, D = {st['diffusivity_m2_per_s']:g} m^2/s, "
+                   f"{bc}; carbon shells pass K+ freely")
+    shells = {}
+    for c in cases:
+        for m in c["materials"].values():
+            if m["role"] == "shell":
+                shells[m["name"]] = m
+    for name, m in shells.items():
+        swell = "does not swell" if m["volumetric_expansion"] == 0 else f"swells by beta = {m['volumetric_expansion']:g} x SOC"
+        out.append(f"{name}: isotropic {m.get('law', 'linear-elastic')} solid, E = {m['E_GPa']:g} GPa, nu = {m['nu']:g}; "
+                   f"{swell}")
+    return out
+
+
 def comparison_report(spec: ComparisonSpec, summaries: dict[str, dict], record: dict) -> str:
     first = next(iter(summaries.values()))
     case0 = first["case"]
@@ -65,11 +103,12 @@ def comparison_report(spec: ComparisonSpec, summaries: dict[str, dict], record: 
         "## Assumptions",
         "",
     ]
-    out += [f"- {a}" for a in spec.assumptions]
+    if spec.assumptions:
+        out += ["Notes of the comparison file:", ""] + [f"- {a}" for a in spec.assumptions] + [""]
+    out += ["Read from the models as they were solved (sources of every number in the material table below):", ""]
+    out += [f"- {a}" for a in model_assumptions(summaries)]
     out += [
-        f"- stages: {stages['mode']} at SOC {', '.join(f'{s:g}' for s in stages['soc'])}"
-        + (f", front width {stages['front_width_nm']:g} nm" if stages.get("front_width_nm") else "")
-        + (f", D = {stages['diffusivity_m2_per_s']:g} m^2/s, {stages['boundary']}" if stages.get("diffusivity_m2_per_s") else ""),
+        f"- stages: {stages['mode']} at SOC {', '.join(f'{s:g}' for s in stages['soc'])}",
         f"- formulation {case0['formulation']}, eigenstrain convention `{case0['eigenstrain_convention']}` "
         f"(e = (1 + beta theta)^(1/3) - 1 for cube-root, beta theta / 3 for linear), P{case0['element_degree']} elements",
         "",

@@ -6,8 +6,9 @@ import platform
 import time
 from pathlib import Path
 
-from .. import __version__
+from .. import __version__, interrupt
 from ..case import Case, mesh_interface_size
+from ..case.schema import applied_defaults
 from ..geometry import mesh_request
 from ..potassiation import planned_fronts
 from ..results import atomic_directory, format_region_table, write_json
@@ -58,6 +59,9 @@ def solve_case(case: Case, field_dir: Path | None = None, comm=None, log=print) 
 
         writer = FieldWriter(problem, field_dir)
     timing["setup_s"] = time.perf_counter() - t0
+    defaults = applied_defaults(case)
+    if defaults:
+        log(f"{case.name}: defaults applied: {'; '.join(defaults)}")
     log(
         f"{case.name}: {case.model.formulation}, {loaded.num_cells_global()} cells, "
         f"{problem.num_dofs()} dofs, {problem.solver_kind} solver"
@@ -66,6 +70,7 @@ def solve_case(case: Case, field_dir: Path | None = None, comm=None, log=print) 
     solve_s = eval_s = 0.0
     t_stage = time.perf_counter()
     for info in driver.stages():
+        interrupt.check()
         t0 = time.perf_counter()
         solved = problem.solve()
         solve_s += time.perf_counter() - t0

@@ -64,6 +64,9 @@ class SweepSpec(Strict):
     parameters: Annotated[list[Parameter], Field(min_length=1)]
     set: list[str] = Field(default_factory=list)
     plot_metrics: list[str] = Field(default_factory=list)
+    #: what the plots show per point: the last stage, or the worst over all stages (the largest
+    #: value of a maximum, the smallest of a minimum)
+    plot_stage: Literal["last", "worst"] = "last"
 
 
 def _quantity(value: Any) -> tuple[float, str] | None:

@@ -49,6 +49,20 @@ def solve_point(case_data: dict, point_dir: str) -> dict:
         return {"status": "failed", "error": message, "seconds": time.perf_counter() - t0}
 
 
+def _die_with_parent() -> None:
+    """A worker ends when the sweep process ends, even by SIGKILL (Linux: PR_SET_PDEATHSIG)."""
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGTERM), 0, 0, 0)  # PR_SET_PDEATHSIG = 1
+    except (OSError, AttributeError):  # not Linux: the pool's own clean-up applies
+        pass
+    if os.getppid() == 1:  # the parent died before prctl took effect
+        os._exit(1)
+
+
 def _point_status(outdir: Path, p: Point) -> str:
     d = outdir / "points" / p.key
     if (d / "summary.json").exists():
@@ -140,7 +154,7 @@ def run_sweep(path: Path, outdir: Path, jobs: int = 1, overrides: list[str] | No
             import multiprocessing
 
             ctx = multiprocessing.get_context("spawn")
-            with ctx.Pool(processes=jobs, maxtasksperchild=None) as pool:
+            with ctx.Pool(processes=jobs, maxtasksperchild=None, initializer=_die_with_parent) as pool:
                 results = [(p, pool.apply_async(solve_point, (p.data,
                                                               str(outdir / "points" / p.key)))) for p in todo]
                 for p, r in results:
@@ -212,6 +226,6 @@ def write_results(spec, points: list[Point], columns: list[tuple], outdir: Path)
     from ..view.figures import sweep_figures
 
     with atomic_directory(outdir / "plots") as tmp:
-        sweep_figures(spec.name, list(spec.plot_metrics), columns, rows, tmp)
+        sweep_figures(spec.name, list(spec.plot_metrics), columns, rows, tmp, stage=spec.plot_stage)
     ok = sum(1 for p in points if p.error is None and (outdir / "points" / p.key / "summary.json").exists())
     return {"points": len(points), "ok": ok, "failed": len(points) - ok}

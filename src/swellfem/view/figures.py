@@ -131,20 +131,32 @@ def _default_sweep_metrics(rows: list[dict]) -> list[str]:
     return metrics
 
 
-def sweep_figures(name: str, plot_metrics: list[str], columns: list[tuple], rows: list[dict], out) -> list:
-    """Metric vs parameter at the last stage: lines (one per value of the other parameters)
-    or, for two parameters, a heat map. PNG and SVG."""
+def _worst_rows(ok: list[dict], metric: str) -> list[dict]:
+    """One row per point with the worst value of ``metric`` over its stages (the smallest of a
+    minimum, else the largest)."""
+    pick = min if metric.endswith("_min_MPa") else max
+    by_point: dict = {}
+    for r in ok:
+        if r.get(metric) is not None:
+            by_point.setdefault(r["point"], []).append(r)
+    return [pick(rs, key=lambda r: r[metric]) for rs in by_point.values()]
+
+
+def sweep_figures(name: str, plot_metrics: list[str], columns: list[tuple], rows: list[dict], out,
+                  stage: str = "last") -> list:
+    """Metric vs parameter at the last stage (or the worst stage of each point): lines (one per
+    value of the other parameters) or, for two parameters, a heat map. PNG and SVG."""
     plt = _pyplot()
     ok = [r for r in rows if r.get("status") == "ok"]
     files = []
     if not ok:
         return files
     last_soc = max(r["soc"] for r in ok)
-    final = [r for r in ok if r["soc"] == last_soc]
     names = [name for _, name, _ in columns]
-    numeric = [n for n in names if all(isinstance(r[n], (int, float)) for r in final)]
     metrics = list(plot_metrics) or _default_sweep_metrics(rows)
     for metric in metrics:
+        final = _worst_rows(ok, metric) if stage == "worst" else [r for r in ok if r["soc"] == last_soc]
+        numeric = [n for n in names if all(isinstance(r[n], (int, float)) for r in final)]
         if not any(metric in r and r[metric] is not None for r in final):
             continue
         fig, ax = plt.subplots(figsize=(5.6, 4.0))
@@ -179,7 +191,8 @@ def sweep_figures(name: str, plot_metrics: list[str], columns: list[tuple], rows
             ax.set_xlabel(x_name)
             ax.set_ylabel(metric.replace("_MPa", " (MPa)"))
             ax.axhline(0, color="0.5", lw=0.6)
-        ax.set_title(f"{name}: {metric} at SOC = {last_soc:g}", fontsize=9)
+        when = "worst stage of each point" if stage == "worst" else f"SOC = {last_soc:g}"
+        ax.set_title(f"{name}: {metric} at {when}", fontsize=9)
         fig.tight_layout()
         files += _save(fig, out / metric.replace("|", "-").replace(".", "__"))
     return files
