@@ -19,7 +19,7 @@ except ImportError:  # official DOLFINx install
 import petsc4py  # noqa: E402
 
 if "petsc4py.PETSc" not in sys.modules:  # options of PETSC_OPTIONS still apply
-    petsc4py.init([sys.argv[0] if sys.argv and sys.argv[0] else "swellfem", "-no_signal_handler"])
+    petsc4py.init(["swellfem", "-no_signal_handler"])
 
 import dolfinx  # noqa: E402,F401
 from mpi4py import MPI  # noqa: E402,F401

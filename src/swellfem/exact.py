@@ -174,3 +174,103 @@ def constant_flux_sphere(r: np.ndarray, t: float, R: float, D: float, J: float, 
     for ln in lam:
         series += (R / rr) * np.sin(ln * rr / R) * np.exp(-(ln**2) * tau) / (ln**2 * np.sin(ln))
     return (J * R / D) * (3 * tau + rr**2 / (2 * R**2) - 3.0 / 10.0 - 2 * series)
+
+
+@dataclasses.dataclass(frozen=True)
+class LayeredSphereRadialEigenstrain:
+    """N concentric spherical layers with an isotropic eigenstrain e_i(r) that varies with the
+    radius (a reaction front, a diffusion profile), free outer surface, small strain.
+
+    In layer i (inner radius a_i), with I_i(r) = int_{a_i}^r e_i(s) s^2 ds and
+    c_i = (1 + nu_i) / (1 - nu_i) (thermal analogy, Timoshenko & Goodier):
+    u = c_i I_i(r) / r^2 + A_i r + B_i / r^2 (B_0 = 0),
+    sigma_rr = 3 K_i A_i - 4 G_i (c_i I_i(r) + B_i) / r^3,
+    sigma_tt = 3 K_i A_i + 2 G_i (c_i I_i(r) + B_i) / r^3 - 2 G_i c_i e_i(r).
+    Continuity of u and sigma_rr at the interfaces and sigma_rr(R) = 0 fix A and B; the
+    integrals are composite Gauss-Legendre (``panels`` x 16 points per layer).
+    """
+
+    radii: tuple[float, ...]
+    E: tuple[float, ...]
+    nu: tuple[float, ...]
+    eigenstrain: tuple  # callables e_i(r) (numpy arrays in, out)
+    A: tuple[float, ...]
+    B: tuple[float, ...]
+    panels: int = 400
+
+    @staticmethod
+    def _moment(e, a: float, r: np.ndarray, panels: int) -> np.ndarray:
+        """int_a^r e(s) s^2 ds for each r (composite Gauss-Legendre)."""
+        x, w = np.polynomial.legendre.leggauss(16)
+        out = np.zeros(len(r))
+        for k, rk in enumerate(np.atleast_1d(r)):
+            if rk <= a:
+                continue
+            edges = np.linspace(a, rk, panels + 1)
+            lo, hi = edges[:-1, None], edges[1:, None]
+            s = 0.5 * (hi - lo) * x + 0.5 * (hi + lo)
+            out[k] = np.sum(0.5 * (hi - lo) * w * e(s) * s**2)
+        return out
+
+    @classmethod
+    def solve(cls, radii, E, nu, eigenstrain, panels: int = 400) -> "LayeredSphereRadialEigenstrain":
+        radii, E, nu = (np.asarray(v, dtype=float) for v in (radii, E, nu))
+        n = len(radii)
+        K, G = E / (3 * (1 - 2 * nu)), E / (2 * (1 + nu))
+        c = (1 + nu) / (1 - nu)
+        inner = np.concatenate([[0.0], radii[:-1]])
+        I_out = [cls._moment(eigenstrain[i], inner[i], np.array([radii[i]]), panels)[0] for i in range(n)]
+        m = 2 * n - 1
+        M, rhs = np.zeros((m, m)), np.zeros(m)
+
+        def a(i):
+            return i
+
+        def b(i):
+            return n + i - 1
+
+        row = 0
+        for i in range(n - 1):
+            r = radii[i]
+            # u: c_i I_i(r)/r^2 + A_i r + B_i/r^2 = A_{i+1} r + B_{i+1}/r^2 (I_{i+1}(r) = 0)
+            M[row, a(i)] = r
+            if i > 0:
+                M[row, b(i)] = 1 / r**2
+            M[row, a(i + 1)] -= r
+            M[row, b(i + 1)] -= 1 / r**2
+            rhs[row] = -c[i] * I_out[i] / r**2
+            row += 1
+            # sigma_rr: 3K_i A_i - 4G_i (c_i I_i + B_i)/r^3 = 3K_{i+1} A_{i+1} - 4G_{i+1} B_{i+1}/r^3
+            M[row, a(i)] = 3 * K[i]
+            if i > 0:
+                M[row, b(i)] = -4 * G[i] / r**3
+            M[row, a(i + 1)] -= 3 * K[i + 1]
+            M[row, b(i + 1)] += 4 * G[i + 1] / r**3
+            rhs[row] = 4 * G[i] * c[i] * I_out[i] / r**3
+            row += 1
+        r = radii[-1]
+        M[row, a(n - 1)] = 3 * K[n - 1]
+        if n > 1:
+            M[row, b(n - 1)] = -4 * G[n - 1] / r**3
+        rhs[row] = 4 * G[n - 1] * c[n - 1] * I_out[n - 1] / r**3
+        sol = np.linalg.solve(M, rhs)
+        A = tuple(sol[:n])
+        B = (0.0,) + tuple(sol[n:])
+        return cls(tuple(radii), tuple(E), tuple(nu), tuple(eigenstrain), A, B, panels)
+
+    def _parts(self, r, layer: int):
+        r = np.atleast_1d(np.asarray(r, dtype=float))
+        E, nu = self.E[layer], self.nu[layer]
+        K, G = E / (3 * (1 - 2 * nu)), E / (2 * (1 + nu))
+        c = (1 + nu) / (1 - nu)
+        a = self.radii[layer - 1] if layer else 0.0
+        I = self._moment(self.eigenstrain[layer], a, r, self.panels)
+        return r, K, G, c, I
+
+    def sigma_rr(self, r, layer: int) -> np.ndarray:
+        r, K, G, c, I = self._parts(r, layer)
+        return 3 * K * self.A[layer] - 4 * G * (c * I + self.B[layer]) / r**3
+
+    def sigma_tt(self, r, layer: int) -> np.ndarray:
+        r, K, G, c, I = self._parts(r, layer)
+        return 3 * K * self.A[layer] + 2 * G * (c * I + self.B[layer]) / r**3 - 2 * G * c * self.eigenstrain[layer](r)
