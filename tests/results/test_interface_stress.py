@@ -57,3 +57,17 @@ def test_interface_normal_stress_at_fronts_is_one_value_default_mesh():
             lo, hi = got["normal_stress_min_MPa"], got["normal_stress_max_MPa"]
             assert (hi - lo) <= 0.02 * abs(ref), (stage["soc"], a, b, lo, hi, ref)
             assert lo == pytest.approx(ref, rel=0.01) and hi == pytest.approx(ref, rel=0.01), (lo, hi, ref)
+
+
+@pytest.mark.slow
+def test_interface_normal_stress_at_a_front_octant_default_mesh():
+    """The same in the 3D octant on the case's default mesh (about 4 minutes)."""
+    summary = solve(ZNSE_ORGO, "stages.soc=[0.2]", 'model.formulation="3d-octant"',
+                    "output.axial_points_per_layer=5")
+    stage = summary["stages"][0]
+    exact = _exact(summary, stage)
+    got = stage["interfaces"]["ZnSe|i-NMC"]
+    ref = float(exact.sigma_rr(50.0, 0)[0])
+    lo, hi = got["normal_stress_min_MPa"], got["normal_stress_max_MPa"]
+    assert (hi - lo) <= 0.02 * abs(ref), (lo, hi, ref)
+    assert lo == pytest.approx(ref, rel=0.015) and hi == pytest.approx(ref, rel=0.015), (lo, hi, ref)

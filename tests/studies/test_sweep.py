@@ -147,3 +147,21 @@ def test_mpi_2_gives_the_serial_table(sweep_file, serial, tmp_path):
     res = swellfem_cli("sweep", str(sweep_file), "-o", str(tmp_path / "mpi"), "-q", mpi=2)
     assert res.returncode == 4, res.stderr
     assert (tmp_path / "mpi" / "results.csv").read_text() == (ref / "results.csv").read_text()
+
+
+def test_misspelled_parameter_key_stops_before_any_point(tmp_path):
+    bad = tmp_path / "typo.toml"
+    bad.write_text(SWEEP.replace('key = "geometry.layers.1.thickness"', 'key = "geometry.layers.1.thicknes"'))
+    res = swellfem_cli("sweep", str(bad), "-o", str(tmp_path / "o"))
+    assert res.returncode == 2 and "did you mean 'thickness'" in res.stderr, res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1 and not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("rng, match", [('{ start = "2 nm", stop = "6 nm", step = "0 nm" }', "non-zero"),
+                                         ('{ start = "2 nm", stop = "6 nm", step = "-1 nm" }', "goes away"),
+                                         ('{ start = "2 nm", stop = "6 nm", step = "1e-9 nm" }', "more than")])
+def test_broken_ranges_are_refused(tmp_path, rng, match):
+    bad = tmp_path / "range.toml"
+    bad.write_text(SWEEP.replace('range = {{ start = "2 nm", stop = "6 nm", num = 2 }}'.replace("{{", "{").replace("}}", "}"), f"range = {rng}"))
+    with pytest.raises(CaseError, match=match):
+        load_sweep(bad)
