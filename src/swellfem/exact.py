@@ -27,47 +27,16 @@ class LayeredSphere:
 
     @classmethod
     def solve(cls, radii, E, nu, eigenstrain) -> "LayeredSphere":
+        """The constants of uniform eigenstrains, from the general radial solution
+        (:class:`LayeredSphereRadialEigenstrain`): with e constant in layer i (inner radius a),
+        u = c e (r^3 - a^3) / (3 r^2) + A' r + B' / r^2, so A = A' + c e / 3, B = B' - c e a^3 / 3."""
         radii, E, nu, e = (np.asarray(v, dtype=float) for v in (radii, E, nu, eigenstrain))
-        n = len(radii)
-        K = E / (3 * (1 - 2 * nu))
-        G = E / (2 * (1 + nu))
-        # unknowns: A_0..A_{n-1}, then B_1..B_{n-1}
-        m = 2 * n - 1
-        M = np.zeros((m, m))
-        rhs = np.zeros(m)
-
-        def a(i):
-            return i
-
-        def b(i):
-            return n + i - 1
-
-        row = 0
-        for i in range(n - 1):
-            r = radii[i]
-            # displacement continuity
-            M[row, a(i)] = r
-            if i > 0:
-                M[row, b(i)] = 1 / r**2
-            M[row, a(i + 1)] -= r
-            M[row, b(i + 1)] -= 1 / r**2
-            row += 1
-            # radial stress continuity
-            M[row, a(i)] = 3 * K[i]
-            if i > 0:
-                M[row, b(i)] = -4 * G[i] / r**3
-            M[row, a(i + 1)] -= 3 * K[i + 1]
-            M[row, b(i + 1)] += 4 * G[i + 1] / r**3
-            rhs[row] = 3 * K[i] * e[i] - 3 * K[i + 1] * e[i + 1]
-            row += 1
-        R = radii[-1]
-        M[row, a(n - 1)] = 3 * K[n - 1]
-        if n > 1:
-            M[row, b(n - 1)] = -4 * G[n - 1] / R**3
-        rhs[row] = 3 * K[n - 1] * e[n - 1]
-        sol = np.linalg.solve(M, rhs)
-        A = sol[:n]
-        B = np.concatenate([[0.0], sol[n:]])
+        general = LayeredSphereRadialEigenstrain.solve(
+            radii, E, nu, [lambda r, ei=ei: ei + 0.0 * r for ei in e], panels=1)
+        c = (1 + nu) / (1 - nu)
+        inner = np.concatenate([[0.0], radii[:-1]])
+        A = np.asarray(general.A) + c * e / 3
+        B = np.asarray(general.B) - c * e * inner**3 / 3
         return cls(tuple(radii), tuple(E), tuple(nu), tuple(e), tuple(A), tuple(B))
 
     def _layer_constants(self, i):
