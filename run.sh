@@ -43,7 +43,8 @@ case "$cmd" in
   setup) setup ;;
   znse)
     setup
-    exec .venv/bin/swellfem compare cases/znse/comparison.toml -o results/znse "$@" ;;
+    # --overwrite: the main job replaces its own earlier result (never a folder swellfem did not write)
+    exec .venv/bin/swellfem compare cases/znse/comparison.toml -o results/znse --overwrite "$@" ;;
   test)
     setup
     export MPLBACKEND=Agg
