@@ -92,8 +92,24 @@ def _error(message: str, code: int) -> int:
 
 
 def _progress_log(quiet: bool):
-    """Where progress lines go: stdout, flushed, or nowhere with --quiet."""
-    return (lambda *a, **k: None) if quiet else (lambda msg: print(msg, flush=True))
+    """Where progress lines go: stdout, flushed, or nowhere with --quiet. A closed stdout
+    (``swellfem run ... | head``) silences them instead of ending the run."""
+    if quiet:
+        return lambda *a, **k: None
+    state = {"open": True}
+
+    def log(msg):
+        if state["open"]:
+            try:
+                print(msg, flush=True)
+            except (BrokenPipeError, ValueError):
+                state["open"] = False
+                try:
+                    sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - for the rest of the process
+                except OSError:
+                    pass
+
+    return log
 
 
 def _terminate(signum, frame):  # SIGINT and SIGTERM: a clean stop, temporaries removed

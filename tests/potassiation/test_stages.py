@@ -41,7 +41,9 @@ def test_shrinking_core_stages(lame_case):
     assert stages[2]["front_radius_nm"] is None
     scale = E * (np.cbrt(1 + BETA) - 1)
     for key, value in stages[2]["regions"]["particle"].items():
-        assert abs(value) < 1e-6 * scale, key
+        if key.endswith("_MPa"):
+            assert abs(value) < 1e-6 * scale, key
+    assert abs(stages[2]["regions"]["particle"]["max_principal_strain"]) < 1e-9
     assert stages[2]["apparent_volume_expansion_percent"] == pytest.approx(184.0, rel=1e-6)
 
 
@@ -83,7 +85,7 @@ def test_diffusion_time_step_is_converged():
         diffusion_case(f'stages={{mode="diffusion", soc=[0.3], c_rate=5.0, steps_per_stage={n}}}')
         for n in (40, 80)
     ]
-    a, b = (r["stages"][0]["regions"]["particle"] for r in runs)
+    a, b = ({k: v for k, v in r["stages"][0]["regions"]["particle"].items() if k.endswith("_MPa")} for r in runs)
     scale = max(abs(v) for v in a.values())
     for key in a:
         assert abs(a[key] - b[key]) < 0.005 * scale, key
@@ -99,7 +101,8 @@ def test_cccv_saturates_and_soc_one_is_stress_free():
     assert st[1]["time_s"] > 0.9 * 3600 / 20.0  # slower than constant current once saturated
     assert st[2]["time_s"] is None
     for key, value in st[2]["regions"]["particle"].items():
-        assert abs(value) < 1e-6 * E, key
+        if key.endswith("_MPa"):
+            assert abs(value) < 1e-6 * E, key
 
 
 def test_fixed_surface_stages_hit_the_soc():

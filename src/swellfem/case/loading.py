@@ -88,5 +88,10 @@ def case_from_data(data: dict, source: str | Path | None = None, overrides: list
                 key=keys[region],
                 value=material,
             )
+    known = [f"{a}|{b}" for a, b in case.geometry.interfaces]
+    for key in case.adhesion_strength:
+        if key not in known:
+            raise CaseError(f"no such interface; interfaces: {', '.join(known) or 'none'}", source=source,
+                            key=f'adhesion_strength."{key}"', value=data.get("adhesion_strength", {}).get(key, MISSING))
     check_feasible(case, source)
     return case

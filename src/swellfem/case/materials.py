@@ -30,6 +30,8 @@ class Material:
     volumetric_expansion: float
     role: Role
     law: str = "linear-elastic"
+    tensile_strength_MPa: float | None = None  # failure indicators (None: no data)
+    fracture_strain: float | None = None
     description: str = ""
     sources: dict[str, str] = dataclasses.field(default_factory=dict)
     assumptions: frozenset[str] = frozenset()
@@ -48,6 +50,13 @@ class Material:
             text = f"{text} (assumption)" if text else "assumption"
         return text
 
+    def properties(self) -> list[str]:
+        """The properties this material has a value for (each with a source)."""
+        props = ["E", "nu", "volumetric_expansion"]
+        props += [p for p, v in (("tensile_strength", self.tensile_strength_MPa),
+                                 ("fracture_strain", self.fracture_strain)) if v is not None]
+        return props
+
     def to_summary(self) -> dict:
         return {
             "name": self.name,
@@ -56,10 +65,10 @@ class Material:
             "E_GPa": self.E_GPa,
             "nu": self.nu,
             "volumetric_expansion": self.volumetric_expansion,
-            "sources": {p: self.label(p) for p in ("E", "nu", "volumetric_expansion")},
-            "assumptions": sorted(
-                p for p in ("E", "nu", "volumetric_expansion") if p in self.assumptions and p not in self.overridden
-            ),
+            "tensile_strength_MPa": self.tensile_strength_MPa,
+            "fracture_strain": self.fracture_strain,
+            "sources": {p: self.label(p) for p in self.properties()},
+            "assumptions": sorted(p for p in self.properties() if p in self.assumptions and p not in self.overridden),
         }
 
 
@@ -77,6 +86,8 @@ def library() -> dict[str, Material]:
             volumetric_expansion=float(entry["volumetric_expansion"]),
             role=entry["role"],
             law=entry.get("law", "linear-elastic"),
+            tensile_strength_MPa=to_internal(entry["tensile_strength"], "pressure") if "tensile_strength" in entry else None,
+            fracture_strain=float(entry["fracture_strain"]) if "fracture_strain" in entry else None,
             description=entry.get("description", ""),
             sources=dict(entry.get("sources", {})),
             assumptions=frozenset(entry.get("assumptions", [])),
@@ -92,6 +103,9 @@ def format_library() -> str:
             f"{m.name:8s} {m.role:6s}  E = {m.E_GPa:g} GPa  nu = {m.nu:g}  "
             f"beta = dV/V0 = {m.volumetric_expansion:g}   {m.description}"
         )
-        for prop in ("E", "nu", "volumetric_expansion"):
+        if m.tensile_strength_MPa is not None:
+            lines.append(f"    tensile strength {m.tensile_strength_MPa:g} MPa"
+                         + (f", fracture strain {m.fracture_strain:g}" if m.fracture_strain is not None else ""))
+        for prop in m.properties():
             lines.append(f"    {prop:21s} {m.label(prop)}")
     return "\n".join(lines)

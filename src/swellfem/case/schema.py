@@ -29,6 +29,8 @@ class MaterialSpec(Strict):
     volumetric_expansion: Annotated[float, Field(gt=-1.0)] | None = None
     role: Literal["active", "shell"] | None = None
     law: Literal[LAWS] | None = None  # constitutive law (swellfem.physics.laws); default linear-elastic
+    tensile_strength: PressureMPa | None = None  # failure indicator: max principal stress / this
+    fracture_strain: Annotated[float, Field(gt=0, lt=1)] | None = None  # and max principal strain / this
     description: str | None = None
     source: str | None = None
 
@@ -150,6 +152,8 @@ class Case(Strict):
     mesh: MeshSpec = Field(default_factory=MeshSpec)
     stages: Stages
     output: OutputSpec = Field(default_factory=OutputSpec)
+    #: failure indicator of interfaces: interface normal tension / this, by "inner|outer"
+    adhesion_strength: dict[str, PressureMPa] = Field(default_factory=dict)
 
     @field_validator("name")
     @classmethod
@@ -174,9 +178,9 @@ class Case(Strict):
             if spec is not None:
                 fields = {k: v for k, v in spec.model_dump().items() if v is not None}
             src = dict(base.sources) if base else {}
-            overridden = {"E", "nu", "volumetric_expansion", "role", "law"} & set(fields)
+            overridden = {"E", "nu", "volumetric_expansion", "role", "law", "tensile_strength", "fracture_strain"} & set(fields)
             if base is None:
-                for p in ("E", "nu", "volumetric_expansion"):
+                for p in ("E", "nu", "volumetric_expansion", "tensile_strength", "fracture_strain"):
                     src[p] = fields.get("source", "set in case file")
             out[name] = Material(
                 name=name,
@@ -187,6 +191,8 @@ class Case(Strict):
                 ),
                 role=fields.get("role", base.role if base else "shell"),
                 law=fields.get("law", base.law if base else "linear-elastic"),
+                tensile_strength_MPa=fields.get("tensile_strength", base.tensile_strength_MPa if base else None),
+                fracture_strain=fields.get("fracture_strain", base.fracture_strain if base else None),
                 description=fields.get("description", base.description if base else ""),
                 sources=src,
                 assumptions=base.assumptions if base else frozenset(),
@@ -210,6 +216,8 @@ class Case(Strict):
                     "E_GPa": m.E_GPa,
                     "nu": m.nu,
                     "volumetric_expansion": m.volumetric_expansion,
+                    "tensile_strength_MPa": m.tensile_strength_MPa,
+                    "fracture_strain": m.fracture_strain,
                 }
             )
         stages = {"mode": self.stages.mode, "soc": list(self.stages.soc)}
@@ -234,6 +242,7 @@ class Case(Strict):
             "element_degree": self.model.element_degree,
             "layers": layers,
             "materials": {name: m.to_summary() for name, m in mats.items()},
+            "adhesion_strength_MPa": dict(self.adhesion_strength),
             "mesh": {
                 "size_nm": mesh.size,
                 "interface_size_nm": mesh_interface_size(self),

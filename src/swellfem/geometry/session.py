@@ -10,10 +10,11 @@ from collections.abc import Iterator
 @contextlib.contextmanager
 def gmsh_session() -> Iterator[None]:
     """Initialise gmsh (quiet) for the block, and give back the process's signal handlers
-    afterwards: gmsh resets SIGTERM/SIGINT, which would skip swellfem's clean-up on Ctrl-C."""
+    afterwards: gmsh resets SIGTERM/SIGINT (which would skip swellfem's clean-up on Ctrl-C) and SIGPIPE
+    (which would end a run whose stdout was closed)."""
     import gmsh
 
-    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGPIPE)}
     initialized_here = not gmsh.isInitialized()
     if initialized_here:
         gmsh.initialize(interruptible=False)

@@ -52,6 +52,7 @@ class ElasticityProblem:
         solver: str = "auto",
     ):
         self.loaded = loaded
+        self.regions = dict(regions)
         self.mesh = mesh = loaded.mesh
         self.formulation = loaded.formulation
         self.convention = convention

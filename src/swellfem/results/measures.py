@@ -66,8 +66,14 @@ def stress_measures(S: np.ndarray, P: np.ndarray, centre_tol: float) -> dict[str
 class StageEvaluator:
     """Evaluates the measures of :data:`METRICS` (and more) for each solved stage."""
 
-    def __init__(self, problem: ElasticityProblem, axial_points_per_layer: int = 41):
+    def __init__(self, problem: ElasticityProblem, axial_points_per_layer: int = 41,
+                 strengths: dict[str, tuple[float | None, float | None]] | None = None,
+                 adhesion: dict[str, float] | None = None):
+        """``strengths``: (tensile strength MPa, fracture strain) per region; ``adhesion``:
+        adhesion strength MPa per interface "inner|outer" (failure indicators; None: no data)."""
         self.problem = problem
+        self.strengths = strengths or {}
+        self.adhesion = adhesion or {}
         mesh = problem.mesh
         self.mesh = mesh
         self.comm = mesh.comm
@@ -236,6 +242,24 @@ class StageEvaluator:
         avg = np.divide(arr[:, :9], count, out=np.zeros_like(arr[:, :9]), where=count > 0)
         return avg.reshape(-1, 3, 3), arr[: imap.size_local, 9] > 0
 
+    # --- failure indicators ------------------------------------------------------------
+
+    def _failure_indicators(self, name: str, measures: dict, S: np.ndarray) -> dict:
+        """Max principal elastic strain (isotropic compliance of the region) and the ratios of
+        the max principal stress and strain to the region's tensile strength and fracture
+        strain (> 1: predicted to crack; None where the material has no such data)."""
+        mat = self.problem.regions[name]
+        E, nu = mat.E_MPa, mat.nu
+        trace = np.trace(S, axis1=1, axis2=2)[:, None, None] if len(S) else np.zeros((0, 1, 1))
+        strain = ((1 + nu) * S - nu * trace * np.eye(3)) / E
+        eps_max = self._reduce(np.linalg.eigvalsh(strain)[:, 2] if len(S) else np.zeros(0), "max")
+        tensile, fracture = self.strengths.get(name, (None, None))
+        return {
+            "max_principal_strain": eps_max,
+            "strength_ratio_max": measures["principal_max_MPa"] / tensile if tensile else None,
+            "fracture_strain_ratio_max": eps_max / fracture if fracture else None,
+        }
+
     # --- everything ------------------------------------------------------------------
 
     def evaluate(self) -> dict:
@@ -259,15 +283,21 @@ class StageEvaluator:
                 "hoop_max_MPa": self._reduce(m["hoop"], "max"),
                 "hoop_min_MPa": self._reduce(m["hoop"], "min"),
             }
+            regions[name].update(self._failure_indicators(name, regions[name], S))
         factor = problem.symmetry_factor
         volume = factor * self.comm.allreduce(fem.assemble_scalar(self.volume_form), op=MPI.SUM)
         deformed = factor * self.comm.allreduce(fem.assemble_scalar(self.det_form), op=MPI.SUM)
         energy = factor * self.comm.allreduce(fem.assemble_scalar(self.energy_form), op=MPI.SUM)
+        interfaces = self._interface_normal_stress(nodal)
+        for key, values in interfaces.items():
+            strength = self.adhesion.get(key)
+            values["adhesion_ratio_max"] = values["normal_stress_max_MPa"] / strength if strength else None
         return {
             "regions": regions,
-            "interfaces": self._interface_normal_stress(nodal),
+            "interfaces": interfaces,
             "axial_profile": self._axial_profile(),
             "apparent_volume_expansion_percent": 100.0 * (deformed / volume - 1.0),
+            "deformed_volume_nm3": deformed,  # int det F dV0 over the whole particle
             "strain_energy_aJ": energy * 1e-3,  # MPa nm^3 = 1e-21 J
             "volume_nm3": volume,
         }

@@ -71,6 +71,27 @@ def model_assumptions(summaries: dict[str, dict]) -> list[str]:
     return out
 
 
+def failure_lines(summaries: dict[str, dict]) -> list[str]:
+    """Per model and region with a tensile strength: the largest stress ratio (max principal
+    stress / tensile strength) and strain ratio, and the first SOC at which it exceeds 1."""
+    lines = []
+    for label, s in summaries.items():
+        for layer in s["case"]["layers"]:
+            name, tensile = layer["name"], layer.get("tensile_strength_MPa")
+            if not tensile:
+                continue
+            ratios = [(st["soc"], st["regions"][name].get("strength_ratio_max"),
+                       st["regions"][name].get("fracture_strain_ratio_max")) for st in s["stages"]]
+            worst = max((r for _, r, _ in ratios if r is not None), default=None)
+            worst_strain = max((r for _, _, r in ratios if r is not None), default=None)
+            first = next((soc for soc, r, _ in ratios if r is not None and r > 1), None)
+            verdict = f"predicted to crack from SOC {first:.2f}" if first is not None else "below its strength"
+            strain = f", strain ratio up to {worst_strain:.3g}" if worst_strain is not None else ""
+            lines.append(f"- {label}, {name} (tensile strength {tensile:g} MPa): stress ratio up to "
+                         f"{_num(worst, 2) if worst is not None else '–'}{strain}: {verdict}")
+    return lines
+
+
 def comparison_report(spec: ComparisonSpec, summaries: dict[str, dict], record: dict) -> str:
     first = next(iter(summaries.values()))
     case0 = first["case"]
@@ -120,15 +141,18 @@ def comparison_report(spec: ComparisonSpec, summaries: dict[str, dict], record: 
     for label, s in summaries.items():
         layers = ", ".join(f"{layer['name']} ({layer['outer_radius_nm']:g})" for layer in s["case"]["layers"])
         out.append(f"| {label} | {layers} | {s['mesh']['cells']} | {s['mesh']['dofs']} |")
-    out += ["", "| material | E (GPa) | nu | beta = dV/V0 | source of E | source of nu | source of beta |", "|---|---|---|---|---|---|---|"]
+    out += ["", "| material | E (GPa) | nu | beta = dV/V0 | tensile strength (MPa) | source of E | source of nu | "
+            "source of beta | source of strength |", "|---|---|---|---|---|---|---|---|---|"]
     seen = {}
     for s in summaries.values():
         seen.update(s["case"]["materials"])
     for name, m in seen.items():
         src = m["sources"]
+        strength = m.get("tensile_strength_MPa")
         out.append(
-            f"| {name} | {m['E_GPa']:g} | {m['nu']:g} | {m['volumetric_expansion']:g} | {src['E']} | {src['nu']} | "
-            f"{src['volumetric_expansion']} |"
+            f"| {name} | {m['E_GPa']:g} | {m['nu']:g} | {m['volumetric_expansion']:g} | "
+            f"{'–' if strength is None else f'{strength:g}'} | {src['E']} | {src['nu']} | "
+            f"{src['volumetric_expansion']} | {src.get('tensile_strength', '–')} |"
         )
     p = spec.particle_region
     short = ["model", "soc", f"{p}.von_mises_max_MPa", f"{p}.principal_max_MPa", f"{p}.principal_min_MPa",
@@ -137,6 +161,12 @@ def comparison_report(spec: ComparisonSpec, summaries: dict[str, dict], record: 
     short += ["particle.apparent_volume_expansion_percent"]
     out += ["", "## Results", "", "Key columns (the full table: `comparison.csv`, `comparison.md`):", ""]
     out.append(to_markdown(short, record["rows"]))
+    failures = failure_lines(summaries)
+    if failures:
+        out += ["", "## Failure indicators", "",
+                "Max principal stress / tensile strength and max principal elastic strain / fracture strain "
+                "(> 1: predicted to crack); strengths with their sources in the material table.", ""]
+        out += failures
     out += ["", "## Figures", ""]
     for f in record["figures"]:
         if f.endswith(".png"):

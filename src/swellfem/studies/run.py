@@ -14,6 +14,20 @@ from ..potassiation import planned_fronts
 from ..results import atomic_directory, format_region_table, write_json
 
 
+#: Swelling strain above which small-strain results are flagged (a linear stretch of 5 %).
+SMALL_STRAIN_LIMIT = 0.05
+
+
+def swelling_strain_max(case: Case) -> float:
+    """The largest isotropic swelling strain e(theta) any region reaches in the case's stages."""
+    from ..physics.eigenstrain import eigenstrain_numpy
+
+    mats = case.resolved_materials()
+    soc = max(case.stages.soc)
+    return max(abs(float(eigenstrain_numpy(soc, mats[m].volumetric_expansion, case.model.eigenstrain_convention)))
+               for m in case.geometry.region_materials.values())
+
+
 def mesh_spec(case: Case):
     """The mesh request of ``case``; shrinking-core fronts get their own refinement."""
     fronts = planned_fronts(case)
@@ -51,7 +65,10 @@ def solve_case(case: Case, field_dir: Path | None = None, comm=None, log=print) 
     problem = ElasticityProblem(
         loaded, regions, case.model.eigenstrain_convention, case.model.element_degree, case.model.solver
     )
-    evaluator = StageEvaluator(problem, case.output.axial_points_per_layer)
+    strengths = {region: (mats[m].tensile_strength_MPa, mats[m].fracture_strain)
+                 for region, m in case.geometry.region_materials.items()}
+    evaluator = StageEvaluator(problem, case.output.axial_points_per_layer, strengths=strengths,
+                               adhesion=dict(case.adhesion_strength))
     driver = StageDriver(problem, case)
     writer = None
     if field_dir is not None and case.output.fields:
@@ -62,6 +79,10 @@ def solve_case(case: Case, field_dir: Path | None = None, comm=None, log=print) 
     defaults = applied_defaults(case)
     if defaults:
         log(f"{case.name}: defaults applied: {'; '.join(defaults)}")
+    strain = swelling_strain_max(case)
+    if strain > SMALL_STRAIN_LIMIT:
+        log(f"warning: {case.name}: small-strain linear elasticity with swelling strains up to {strain:.0%} "
+            f"(above {SMALL_STRAIN_LIMIT:.0%}): the stresses measure the mismatch; no material carries them")
     log(
         f"{case.name}: {case.model.formulation}, {loaded.num_cells_global()} cells, "
         f"{problem.num_dofs()} dofs, {problem.solver_kind} solver"
