@@ -86,8 +86,21 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _rank() -> int:
+    """This process's MPI rank (0 without MPI), without starting MPI for it."""
+    mpi = sys.modules.get("mpi4py.MPI")
+    if mpi is not None and mpi.Is_initialized():
+        return mpi.COMM_WORLD.rank
+    for var in ("PMI_RANK", "OMPI_COMM_WORLD_RANK", "PMIX_RANK"):
+        if os.environ.get(var, "").isdigit():
+            return int(os.environ[var])
+    return 0
+
+
 def _error(message: str, code: int) -> int:
-    print(f"swellfem: error: {message}", file=sys.stderr)
+    """One line on stderr (from rank 0 only under mpiexec) and the exit code."""
+    if _rank() == 0:
+        print(f"swellfem: error: {message}", file=sys.stderr)
     return code
 
 
