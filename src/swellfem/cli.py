@@ -167,12 +167,8 @@ def _dispatch(args) -> int:
 
         if args.jobs < 1:
             return _error(f"--jobs {args.jobs}: must be at least 1", EXIT_BAD_INPUT)
-        from .results.files import check_output_dir
-        from .studies.sweep import sweep_identity
-
-        _, points, columns = load_sweep(args.sweep, args.overrides)  # bad input fails before anything runs
+        load_sweep(args.sweep, args.overrides)  # bad input fails before anything runs
         outdir = args.output or Path("results") / args.sweep.stem
-        check_output_dir(outdir, "sweep", args.overwrite, sweep_identity(points, columns))
         counts = run_sweep(args.sweep, outdir, jobs=args.jobs, overrides=args.overrides, log=_progress_log(args.quiet),
                            progress=not args.quiet, overwrite=args.overwrite)
         return EXIT_SOME_FAILED if counts["failed"] else 0
@@ -199,11 +195,8 @@ def _dispatch(args) -> int:
         from .studies.comparison import load_comparison
         from .studies.report import claim_statements
 
-        from .results.files import check_output_dir
-
         spec, _ = load_comparison(args.comparison, args.overrides)  # bad input fails before anything runs
         outdir = args.output or Path("results") / args.comparison.stem
-        check_output_dir(outdir, "compare", args.overwrite)
         record = run_comparison(args.comparison, outdir, args.overrides, log=_progress_log(args.quiet),
                                 pictures=not args.no_pictures, overwrite=args.overwrite)
         if MPI.COMM_WORLD.rank == 0 and not args.quiet:
@@ -223,9 +216,8 @@ def _dispatch(args) -> int:
         return 0
     if args.command == "mesh":
         from .geometry import cached_mesh, export_mesh
-        from .studies.run import mesh_spec
-
         from .geometry.meshing import check_export_path
+        from .studies.run import mesh_spec
 
         if args.export:
             check_export_path(args.export)  # before meshing: an unknown format is bad input
@@ -240,10 +232,7 @@ def _dispatch(args) -> int:
         from .results import format_region_table
         from .studies.run import run_case
 
-        from .results.files import check_output_dir
-
         outdir = args.output or Path("results") / case.name
-        check_output_dir(outdir, "run", args.overwrite)
         summary = run_case(case, outdir, source=str(args.case), log=_progress_log(args.quiet), overwrite=args.overwrite)
         if MPI.COMM_WORLD.rank == 0 and not args.quiet:
             print(format_region_table(summary))

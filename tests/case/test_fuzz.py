@@ -8,7 +8,6 @@ import copy
 import random
 import signal
 import tomllib
-from pathlib import Path
 
 import pytest
 

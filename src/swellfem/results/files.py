@@ -90,6 +90,22 @@ def check_output_dir(outdir: Path, kind: str, overwrite: bool = False, identity:
     return "replace"
 
 
+def check_output_dir_on(comm, outdir: Path, kind: str, overwrite: bool = False, identity: str | None = None) -> str:
+    """:func:`check_output_dir` on rank 0 of ``comm`` (None: this process), its answer or its
+    :class:`OutputError` shared with every rank."""
+    state, error = None, None
+    if comm is None or comm.rank == 0:
+        try:
+            state = check_output_dir(outdir, kind, overwrite, identity)
+        except OutputError as exc:
+            error = exc
+    if comm is not None:
+        state, error = comm.bcast((state, error), root=0)
+    if error is not None:
+        raise error
+    return state
+
+
 # --- the atomic move into place ---------------------------------------------------------------
 
 
@@ -179,13 +195,15 @@ def atomic_directory(outdir: Path, comm=None, kind: str | None = None, overwrite
                      identity: str | None = None) -> Iterator[Path]:
     """Yield a temporary directory that becomes ``outdir`` when the block succeeds.
 
-    With ``kind``, the result is marked as that command's and the rules of
-    :func:`check_output_dir` are checked again at the swap (another run may have written
-    OUTDIR meanwhile). On any exception (KeyboardInterrupt included) the temporary is removed
+    With ``kind``, the rules of :func:`check_output_dir` are checked before the block runs (an
+    OUTDIR that may not be written fails before any work) and again at the swap (another run
+    may have written it meanwhile), and the result is marked as that command's. On any exception (KeyboardInterrupt included) the temporary is removed
     and ``outdir``, if it existed, is left as it was. Under MPI, rank 0 does the file work.
     """
     outdir = Path(outdir).absolute()
     rank = comm.rank if comm is not None else 0
+    if kind is not None:
+        check_output_dir_on(comm, outdir, kind, overwrite, identity)
     tmp = None
     if rank == 0:
         outdir.parent.mkdir(parents=True, exist_ok=True)

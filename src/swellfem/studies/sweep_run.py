@@ -18,9 +18,9 @@ import time
 import traceback
 from pathlib import Path
 
-from ..results.files import OutputError, atomic_directory, check_output_dir, write_json, write_marker
-from .sweep import Point, load_sweep, sweep_identity
+from ..results.files import atomic_directory, check_output_dir_on, write_json, write_marker
 from ..results.tables import flatten_stage
+from .sweep import Point, load_sweep, sweep_identity
 
 EXIT_SOME_FAILED = 4
 
@@ -116,15 +116,7 @@ def run_sweep(path: Path, outdir: Path, jobs: int = 1, overrides: list[str] | No
     spec, points, columns = load_sweep(path, overrides)
     outdir = Path(outdir)
     identity = sweep_identity(points, columns)
-    error = None
-    if comm.rank == 0:
-        try:
-            state = check_output_dir(outdir, "sweep", overwrite, identity)
-        except OutputError as exc:
-            error = exc
-    error = comm.bcast(error, root=0)
-    if error is not None:
-        raise error
+    state = check_output_dir_on(comm, outdir, "sweep", overwrite, identity)
     if comm.rank == 0:
         if state == "replace":
             shutil.rmtree(outdir)

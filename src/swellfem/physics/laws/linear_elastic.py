@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import ufl
 
-from ..._backend import PETSc, dolfinx
+from ..._backend import PETSc
 from ..eigenstrain import eigenstrain
 from .base import LawContext, MaterialLaw, RegionMaterial
 
