@@ -243,3 +243,86 @@ class LayeredSphereRadialEigenstrain:
     def sigma_tt(self, r, layer: int) -> np.ndarray:
         r, K, G, c, I = self._parts(r, layer)
         return 3 * K * self.A[layer] + 2 * G * (c * I + self.B[layer]) / r**3 - 2 * G * c * self.eigenstrain[layer](r)
+
+
+# --- Hill's elastic-perfectly plastic hollow sphere (GUIDE section 7) ---------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class HillSphere:
+    """Hollow sphere (inner radius ``a``, outer ``b``) under internal pressure ``p``, elastic-
+    perfectly plastic with yield strength ``sy`` (Tresca = von Mises in spherical symmetry),
+    small strain (Hill, The Mathematical Theory of Plasticity, 1950).
+
+    Plastic zone a <= r <= c: sigma_r = -2 sy ln(c/r) - (2 sy/3)(1 - c^3/b^3), sigma_t = sigma_r + sy;
+    elastic zone c <= r <= b: sigma_r = (2 sy c^3/3)(1/b^3 - 1/r^3), sigma_t = (2 sy c^3/3)(1/b^3 + 1/(2 r^3));
+    p = 2 sy ln(c/a) + (2 sy/3)(1 - c^3/b^3). Below first yield, p <= (2 sy/3)(1 - a^3/b^3), Lame:
+    sigma_r = p a^3 (1 - b^3/r^3) / (b^3 - a^3), sigma_t = p a^3 (1 + b^3/(2 r^3)) / (b^3 - a^3).
+    The stresses do not depend on E or nu.
+    """
+
+    a: float
+    b: float
+    sy: float
+
+    def __post_init__(self):
+        if not 0 < self.a < self.b:
+            raise ValueError(f"need 0 < a < b, got a={self.a}, b={self.b}")
+        if not self.sy > 0:
+            raise ValueError(f"yield strength must be positive, got {self.sy}")
+
+    @property
+    def first_yield_pressure(self) -> float:
+        return 2 * self.sy / 3 * (1 - self.a**3 / self.b**3)
+
+    @property
+    def limit_pressure(self) -> float:
+        return 2 * self.sy * np.log(self.b / self.a)
+
+    def pressure(self, c: float) -> float:
+        """The pressure that puts the elastic-plastic boundary at radius c (a <= c <= b)."""
+        return 2 * self.sy * np.log(c / self.a) + 2 * self.sy / 3 * (1 - c**3 / self.b**3)
+
+    def plastic_radius(self, p: float) -> float:
+        """Radius c of the elastic-plastic boundary (a when p is at or below first yield), by
+        bisection; raises ValueError at or above the limit pressure."""
+        if p <= self.first_yield_pressure:
+            return self.a
+        if p >= self.limit_pressure:
+            raise ValueError(f"p = {p} is at or above the limit pressure {self.limit_pressure}")
+        lo, hi = self.a, self.b
+        for _ in range(200):
+            mid = 0.5 * (lo + hi)
+            if self.pressure(mid) < p:
+                lo = mid
+            else:
+                hi = mid
+            if hi - lo <= 1e-15 * self.b:
+                break
+        return 0.5 * (lo + hi)
+
+    def _check(self, r):
+        r = np.asarray(r, dtype=float)
+        if np.any(r < self.a * (1 - 1e-12)) or np.any(r > self.b * (1 + 1e-12)):
+            raise ValueError("r must lie in [a, b]")
+        return r
+
+    def sigma_r(self, r, p: float):
+        r = self._check(r)
+        a, b, sy = self.a, self.b, self.sy
+        if p <= self.first_yield_pressure:
+            return p * a**3 * (1 - b**3 / r**3) / (b**3 - a**3)
+        c = self.plastic_radius(p)
+        plastic = -2 * sy * np.log(c / r) - 2 * sy / 3 * (1 - c**3 / b**3)
+        elastic = 2 * sy * c**3 / 3 * (1 / b**3 - 1 / r**3)
+        return np.where(r <= c, plastic, elastic)
+
+    def sigma_t(self, r, p: float):
+        r = self._check(r)
+        a, b, sy = self.a, self.b, self.sy
+        if p <= self.first_yield_pressure:
+            return p * a**3 * (1 + b**3 / (2 * r**3)) / (b**3 - a**3)
+        c = self.plastic_radius(p)
+        plastic = -2 * sy * np.log(c / r) - 2 * sy / 3 * (1 - c**3 / b**3) + sy
+        elastic = 2 * sy * c**3 / 3 * (1 / b**3 + 1 / (2 * r**3))
+        return np.where(r <= c, plastic, elastic)

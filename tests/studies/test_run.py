@@ -45,6 +45,8 @@ def test_run_writes_summary_fields_and_table(lame_case, tmp_path):
     assert summary["swellfem_version"]
     case = summary["case"]
     assert case["eigenstrain_convention"] == "cube-root"
+    assert case["kinematics"] == "small"
+    assert all(layer["yield_strength_MPa"] is None for layer in case["layers"])
     assert [layer["name"] for layer in case["layers"]] == ["core", "inner", "outer"]
     for layer in case["layers"]:
         assert set(layer) >= {"name", "material", "outer_radius_nm", "E_GPa", "nu", "volumetric_expansion"}
@@ -54,11 +56,17 @@ def test_run_writes_summary_fields_and_table(lame_case, tmp_path):
     for st in summary["stages"]:
         assert st["mode"] == "uniform"
         for region in ("core", "inner", "outer"):
+            size_effect = {"critical_radius_nm", "size_ratio"} if region == "core" else set()  # ZnSe has K_Ic
             assert set(st["regions"][region]) == {
                 "von_mises_max_MPa", "principal_max_MPa", "principal_min_MPa", "hydrostatic_max_MPa",
                 "hydrostatic_min_MPa", "radial_max_MPa", "radial_min_MPa", "hoop_max_MPa", "hoop_min_MPa",
                 "max_principal_strain", "strength_ratio_max", "fracture_strain_ratio_max",
-            }
+                "equivalent_plastic_strain_max", "plastic_volume_fraction", "deformed_volume_nm3",
+            } | size_effect
+            assert st["regions"][region]["equivalent_plastic_strain_max"] == 0.0  # elastic
+        assert st["newton_iterations"] == 1 and st["load_increments"] == 1  # the linear path: one solve
+        assert sum(r["deformed_volume_nm3"] for r in st["regions"].values()) == pytest.approx(
+            (1 + st["apparent_volume_expansion_percent"] / 100) * st["volume_nm3"], rel=1e-9)
         assert set(st["interfaces"]) == {"core|inner", "inner|outer"}
         assert set(st["interfaces"]["core|inner"]) == {"normal_stress_max_MPa", "normal_stress_min_MPa", "adhesion_ratio_max"}
         prof = st["axial_profile"]

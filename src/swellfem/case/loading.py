@@ -88,6 +88,10 @@ def case_from_data(data: dict, source: str | Path | None = None, overrides: list
                 key=keys[region],
                 value=material,
             )
+    try:
+        case.resolved_materials()
+    except ValueError as exc:  # parameters that need others (plasticity without a yield strength)
+        raise CaseError(str(exc), source=source) from None
     known = [f"{a}|{b}" for a, b in case.geometry.interfaces]
     for key in case.adhesion_strength:
         if key not in known:

@@ -17,7 +17,7 @@ from .units import to_internal
 Role = Literal["active", "shell"]
 
 #: Names of the constitutive laws a material may use (implemented in swellfem.physics.laws).
-LAWS = ("linear-elastic",)
+LAWS = ("isotropic",)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -29,9 +29,14 @@ class Material:
     nu: float
     volumetric_expansion: float
     role: Role
-    law: str = "linear-elastic"
+    law: str = "isotropic"  # Hooke (small strain) / Hencky (finite), J2 plastic with a yield strength
+    yield_strength_MPa: float | None = None  # None: elastic
+    hardening_modulus_MPa: float = 0.0
+    yield_strength_potassiated_MPa: float | None = None  # at theta = 1 (None: as pristine)
+    E_potassiated_MPa: float | None = None
     tensile_strength_MPa: float | None = None  # failure indicators (None: no data)
     fracture_strain: float | None = None
+    fracture_toughness_MPa_sqrt_m: float | None = None  # size-aware fracture of particles
     description: str = ""
     sources: dict[str, str] = dataclasses.field(default_factory=dict)
     assumptions: frozenset[str] = frozenset()
@@ -53,8 +58,13 @@ class Material:
     def properties(self) -> list[str]:
         """The properties this material has a value for (each with a source)."""
         props = ["E", "nu", "volumetric_expansion"]
-        props += [p for p, v in (("tensile_strength", self.tensile_strength_MPa),
-                                 ("fracture_strain", self.fracture_strain)) if v is not None]
+        props += [p for p, v in (("yield_strength", self.yield_strength_MPa),
+                                 ("hardening_modulus", self.hardening_modulus_MPa if self.yield_strength_MPa else None),
+                                 ("yield_strength_potassiated", self.yield_strength_potassiated_MPa),
+                                 ("E_potassiated", self.E_potassiated_MPa),
+                                 ("tensile_strength", self.tensile_strength_MPa),
+                                 ("fracture_strain", self.fracture_strain),
+                                 ("fracture_toughness", self.fracture_toughness_MPa_sqrt_m)) if v is not None]
         return props
 
     def to_summary(self) -> dict:
@@ -65,11 +75,20 @@ class Material:
             "E_GPa": self.E_GPa,
             "nu": self.nu,
             "volumetric_expansion": self.volumetric_expansion,
+            "yield_strength_MPa": self.yield_strength_MPa,
+            "hardening_modulus_MPa": self.hardening_modulus_MPa if self.yield_strength_MPa is not None else None,
+            "yield_strength_potassiated_MPa": self.yield_strength_potassiated_MPa,
+            "E_potassiated_GPa": self.E_potassiated_MPa / 1000.0 if self.E_potassiated_MPa else None,
             "tensile_strength_MPa": self.tensile_strength_MPa,
             "fracture_strain": self.fracture_strain,
+            "fracture_toughness_MPa_sqrt_m": self.fracture_toughness_MPa_sqrt_m,
             "sources": {p: self.label(p) for p in self.properties()},
             "assumptions": sorted(p for p in self.properties() if p in self.assumptions and p not in self.overridden),
         }
+
+
+def _pressure(entry: dict, key: str) -> float | None:
+    return to_internal(entry[key], "pressure") if key in entry else None
 
 
 @functools.cache
@@ -85,9 +104,15 @@ def library() -> dict[str, Material]:
             nu=float(entry["nu"]),
             volumetric_expansion=float(entry["volumetric_expansion"]),
             role=entry["role"],
-            law=entry.get("law", "linear-elastic"),
-            tensile_strength_MPa=to_internal(entry["tensile_strength"], "pressure") if "tensile_strength" in entry else None,
+            law=entry.get("law", "isotropic"),
+            yield_strength_MPa=_pressure(entry, "yield_strength"),
+            hardening_modulus_MPa=_pressure(entry, "hardening_modulus") or 0.0,
+            yield_strength_potassiated_MPa=_pressure(entry, "yield_strength_potassiated"),
+            E_potassiated_MPa=_pressure(entry, "E_potassiated"),
+            tensile_strength_MPa=_pressure(entry, "tensile_strength"),
             fracture_strain=float(entry["fracture_strain"]) if "fracture_strain" in entry else None,
+            fracture_toughness_MPa_sqrt_m=(float(entry["fracture_toughness"]) if "fracture_toughness" in entry
+                                           else None),
             description=entry.get("description", ""),
             sources=dict(entry.get("sources", {})),
             assumptions=frozenset(entry.get("assumptions", [])),

@@ -28,11 +28,54 @@ class MaterialSpec(Strict):
     nu: Annotated[float, Field(gt=-1.0, lt=0.5)] | None = None
     volumetric_expansion: Annotated[float, Field(gt=-1.0)] | None = None
     role: Literal["active", "shell"] | None = None
-    law: Literal[LAWS] | None = None  # constitutive law (swellfem.physics.laws); default linear-elastic
+    law: Literal[LAWS] | None = None  # constitutive law (swellfem.physics.laws); default isotropic
+    #: J2 plasticity (absent: elastic) with linear isotropic hardening
+    yield_strength: PressureMPa | None = None
+    hardening_modulus: PressureMPa | None = None
+    #: values at full potassiation (theta = 1); linear in theta between (absent: as pristine)
+    yield_strength_potassiated: PressureMPa | None = None
+    E_potassiated: PressureMPa | None = None
     tensile_strength: PressureMPa | None = None  # failure indicator: max principal stress / this
     fracture_strain: Annotated[float, Field(gt=0, lt=1)] | None = None  # and max principal strain / this
+    #: size-aware fracture of active particles: mode-I fracture toughness (MPa m^1/2)
+    fracture_toughness: Annotated[float, Field(gt=0, lt=100)] | None = None
     description: str | None = None
     source: str | None = None
+
+    @field_validator("yield_strength", "yield_strength_potassiated", "E_potassiated")
+    @classmethod
+    def _positive(cls, value: float | None) -> float | None:
+        if value is not None and value <= 0:
+            raise ValueError("must be positive")
+        return value
+
+    @field_validator("hardening_modulus")
+    @classmethod
+    def _not_negative(cls, value: float | None) -> float | None:
+        if value is not None and value < 0:
+            raise ValueError("must not be negative")
+        return value
+
+
+#: case-file key -> Material attribute of every material property
+MATERIAL_PROPERTIES = {
+    "E": "E_MPa", "nu": "nu", "volumetric_expansion": "volumetric_expansion", "role": "role", "law": "law",
+    "yield_strength": "yield_strength_MPa", "hardening_modulus": "hardening_modulus_MPa",
+    "yield_strength_potassiated": "yield_strength_potassiated_MPa", "E_potassiated": "E_potassiated_MPa",
+    "tensile_strength": "tensile_strength_MPa", "fracture_strain": "fracture_strain",
+    "fracture_toughness": "fracture_toughness_MPa_sqrt_m",
+}
+_NEW_MATERIAL_DEFAULTS = {"E": 0.0, "nu": 0.0, "volumetric_expansion": 0.0, "role": "shell", "law": "isotropic",
+                          "hardening_modulus": 0.0}
+
+
+def _check_plasticity(name: str, m: Material) -> None:
+    """Plastic parameters need a yield strength."""
+    if m.yield_strength_MPa is None:
+        for prop, value in (("hardening_modulus", m.hardening_modulus_MPa),
+                            ("yield_strength_potassiated", m.yield_strength_potassiated_MPa)):
+            if value:
+                raise ValueError(f"materials.{name}.{prop} needs materials.{name}.yield_strength (absent: elastic)")
 
 
 # --- model, mesh, stages, output -------------------------------------------------------
@@ -42,7 +85,11 @@ class ModelSpec(Strict):
     """How the mechanics is discretised."""
 
     formulation: Literal["axisymmetric", "3d-octant", "3d"] = "axisymmetric"
+    #: "small": linearised strain; "finite": F = Fe Fp Fs with Hencky elasticity (GUIDE §7)
+    kinematics: Literal["small", "finite"] = "small"
     eigenstrain_convention: Literal["cube-root", "linear"] = "cube-root"
+    #: load increments per stage on the nonlinear path, before automatic cuts and growth
+    load_increments: Annotated[int, Field(ge=1, le=1000)] = 1
     element_degree: Literal[1, 2] = 2
     solver: Literal["auto", "direct", "iterative"] = "auto"
 
@@ -79,32 +126,20 @@ class UniformStages(Strict):
     soc: Annotated[list[StateOfCharge], Field(min_length=1)]
 
 
-def _charging_only(soc: list[float], mode: str) -> list[float]:
-    """A SOC list that never decreases: depotassiation is not modelled in ``mode`` yet."""
-    for a, b in zip(soc[:-1], soc[1:]):
-        if b < a:
-            raise ValueError(
-                f"SOC decreases from {a:g} to {b:g}: depotassiation is not modelled in '{mode}' mode yet "
-                "(only 'uniform' stages may go down)"
-            )
-    return soc
-
-
 class ShrinkingCoreStages(Strict):
-    """A reacted outer layer around a pristine core, with a smooth (tanh) front."""
+    """A reacted outer layer around a pristine core, with a smooth (tanh) front. SOC may go
+    down: depotassiation grows a depotassiated outer layer inward (a history of nested fronts,
+    :mod:`swellfem.potassiation.fronts`)."""
 
     mode: Literal["shrinking-core"]
     soc: Annotated[list[StateOfCharge], Field(min_length=1)]
     front_width: LengthNm = "2 nm"  # type: ignore[assignment]
 
-    @field_validator("soc")
-    @classmethod
-    def _no_depotassiation(cls, soc: list[float]) -> list[float]:
-        return _charging_only(soc, "shrinking-core")
-
 
 class DiffusionStages(Strict):
-    """Fickian potassiation of the active region from its surface, backward Euler in time."""
+    """Fickian potassiation of the active region from its surface, backward Euler in time. SOC
+    may go down: depotassiation draws K+ out through the surface (galvanostatic: an outward
+    flux at the C-rate, then theta = 0 on the surface; fixed-surface: theta = 0 on the surface)."""
 
     mode: Literal["diffusion"]
     soc: Annotated[list[StateOfCharge], Field(min_length=1)]
@@ -114,18 +149,14 @@ class DiffusionStages(Strict):
     surface_soc: Annotated[float, Field(gt=0, le=1.0)] = 1.0
     steps_per_stage: Annotated[int, Field(ge=1, le=100000)] = 40
 
-    @field_validator("soc")
-    @classmethod
-    def _no_depotassiation(cls, soc: list[float]) -> list[float]:
-        return _charging_only(soc, "diffusion")
-
     @model_validator(mode="after")
     def _reachable(self) -> "DiffusionStages":
         if self.boundary == "fixed-surface":
             for s in self.soc:
                 if s > self.surface_soc:
                     raise ValueError(
-                        f"soc {s:g} is never reached with a fixed surface potassiation of {self.surface_soc:g}"
+                        f"soc {s:g} is never reached with a fixed surface potassiation of {self.surface_soc:g} "
+                        "(stages.surface_soc bounds every stages.soc value when boundary = 'fixed-surface')"
                     )
         return self
 
@@ -178,26 +209,23 @@ class Case(Strict):
             if spec is not None:
                 fields = {k: v for k, v in spec.model_dump().items() if v is not None}
             src = dict(base.sources) if base else {}
-            overridden = {"E", "nu", "volumetric_expansion", "role", "law", "tensile_strength", "fracture_strain"} & set(fields)
+            overridden = set(MATERIAL_PROPERTIES) & set(fields)
             if base is None:
-                for p in ("E", "nu", "volumetric_expansion", "tensile_strength", "fracture_strain"):
+                for p in MATERIAL_PROPERTIES:
                     src[p] = fields.get("source", "set in case file")
+            values = {}
+            for prop, attr in MATERIAL_PROPERTIES.items():
+                default = getattr(base, attr) if base else _NEW_MATERIAL_DEFAULTS.get(prop)
+                values[attr] = fields.get(prop, default)
             out[name] = Material(
                 name=name,
-                E_MPa=fields.get("E", base.E_MPa if base else 0.0),
-                nu=fields.get("nu", base.nu if base else 0.0),
-                volumetric_expansion=fields.get(
-                    "volumetric_expansion", base.volumetric_expansion if base else 0.0
-                ),
-                role=fields.get("role", base.role if base else "shell"),
-                law=fields.get("law", base.law if base else "linear-elastic"),
-                tensile_strength_MPa=fields.get("tensile_strength", base.tensile_strength_MPa if base else None),
-                fracture_strain=fields.get("fracture_strain", base.fracture_strain if base else None),
+                **values,
                 description=fields.get("description", base.description if base else ""),
                 sources=src,
                 assumptions=base.assumptions if base else frozenset(),
                 overridden=frozenset(overridden) if base else frozenset(),
             )
+            _check_plasticity(name, out[name])
         return out
 
     def summary(self) -> dict:
@@ -216,8 +244,13 @@ class Case(Strict):
                     "E_GPa": m.E_GPa,
                     "nu": m.nu,
                     "volumetric_expansion": m.volumetric_expansion,
+                    "yield_strength_MPa": m.yield_strength_MPa,
+                    "hardening_modulus_MPa": m.hardening_modulus_MPa if m.yield_strength_MPa is not None else None,
+                    "yield_strength_potassiated_MPa": m.yield_strength_potassiated_MPa,
+                    "E_potassiated_GPa": m.E_potassiated_MPa / 1000.0 if m.E_potassiated_MPa else None,
                     "tensile_strength_MPa": m.tensile_strength_MPa,
                     "fracture_strain": m.fracture_strain,
+                    "fracture_toughness_MPa_sqrt_m": m.fracture_toughness_MPa_sqrt_m,
                 }
             )
         stages = {"mode": self.stages.mode, "soc": list(self.stages.soc)}
@@ -238,6 +271,7 @@ class Case(Strict):
             "description": self.description,
             "geometry": geo.type,
             "formulation": self.model.formulation,
+            "kinematics": self.model.kinematics,
             "eigenstrain_convention": self.model.eigenstrain_convention,
             "element_degree": self.model.element_degree,
             "layers": layers,

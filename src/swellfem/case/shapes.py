@@ -85,6 +85,8 @@ class ConcentricSphere(ShapeSchema):
 
     type: Literal["concentric-sphere"]
     layers: Annotated[list[Layer], Field(min_length=1)]
+    #: a hollow core: a central cavity of this radius (absent: a full core)
+    cavity_radius: LengthNm | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> "ConcentricSphere":
@@ -93,8 +95,10 @@ class ConcentricSphere(ShapeSchema):
             if names.count(name) > 1:
                 raise ValueError(f"layer name '{name}' is used twice")
         radii = self.outer_radii_nm
+        if self.cavity_radius is not None and self.cavity_radius <= 0:
+            raise ValueError("cavity_radius must be positive (leave it out for a full core)")
         for i, (layer, r) in enumerate(zip(self.layers, radii)):
-            inner = radii[i - 1] if i else 0.0
+            inner = self.inner_radii_nm[i]
             if r <= inner:
                 raise ValueError(
                     f"layer '{layer.name}' has outer radius {r:g} nm, not larger than the {inner:g} nm inside it"
@@ -104,7 +108,7 @@ class ConcentricSphere(ShapeSchema):
     @property
     def outer_radii_nm(self) -> list[float]:
         """Outer radius of each layer, nm."""
-        radii, r = [], 0.0
+        radii, r = [], self.cavity_radius or 0.0
         for layer in self.layers:
             r = layer.outer_radius if layer.outer_radius is not None else r + layer.thickness
             radii.append(r)
@@ -112,8 +116,8 @@ class ConcentricSphere(ShapeSchema):
 
     @property
     def inner_radii_nm(self) -> list[float]:
-        """Inner radius of each layer (0 for the core), nm."""
-        return [0.0, *self.outer_radii_nm[:-1]]
+        """Inner radius of each layer (0 for a full core, the cavity radius for a hollow one), nm."""
+        return [self.cavity_radius or 0.0, *self.outer_radii_nm[:-1]]
 
     @property
     def layer_names(self) -> list[str]:
@@ -146,7 +150,7 @@ class ConcentricSphere(ShapeSchema):
     def mesh_measures(self, formulation: str) -> tuple[float, float]:
         R = self.extent_nm
         if formulation == "axisymmetric":
-            return math.pi * R**2 / 2, sum(math.pi * r for r in self.outer_radii_nm)
+            return math.pi * R**2 / 2, sum(math.pi * r for r in [*self.outer_radii_nm, self.cavity_radius or 0.0])
         part = 8.0 if formulation == "3d-octant" else 1.0
         return 4 / 3 * math.pi * R**3 / part, sum(4 * math.pi * r**2 for r in self.outer_radii_nm) / part
 

@@ -8,7 +8,8 @@ symmetry planes tagged. ``3d``: the whole ball. Interfaces conform (OCC fragment
 from __future__ import annotations
 
 from .shape import ProbeLine, ProbeSegment, Shape
-from .tags import AXIS_NAME, AXIS_TAG, CELL_TAG_OFFSET, INTERFACE_TAG_OFFSET, SURFACE_NAME, SURFACE_TAG, SYMMETRY_TAGS
+from .tags import (AXIS_NAME, AXIS_TAG, CAVITY_NAME, CAVITY_TAG, CELL_TAG_OFFSET, INTERFACE_TAG_OFFSET, SURFACE_NAME,
+                   SURFACE_TAG, SYMMETRY_TAGS)
 
 
 class ConcentricSphereShape(Shape):
@@ -20,12 +21,26 @@ class ConcentricSphereShape(Shape):
     def outer_radii_nm(self) -> tuple[float, ...]:
         return tuple(float(r) for r in self.schema.outer_radii_nm)
 
+    @property
+    def cavity_radius_nm(self) -> float:
+        """Radius of the central cavity (0: a full core), nm."""
+        return float(self.schema.cavity_radius or 0.0)
+
+    @property
+    def anchor(self) -> tuple[float, float, float]:
+        """A mesh vertex on the axis plane z = 0 where the axisymmetric u_z is fixed: the centre,
+        or the cavity's equator."""
+        return (self.cavity_radius_nm, 0.0, 0.0)
+
     def parameters(self) -> dict:
-        return {"layer_names": list(self.region_names), "outer_radii_nm": list(self.outer_radii_nm)}
+        params = {"layer_names": list(self.region_names), "outer_radii_nm": list(self.outer_radii_nm)}
+        if self.cavity_radius_nm:
+            params["cavity_radius_nm"] = self.cavity_radius_nm
+        return params
 
     def probe_lines(self) -> list[ProbeLine]:
-        """The z axis from the centre to the outer surface, one segment per layer."""
-        inner = (0.0, *self.outer_radii_nm[:-1])
+        """The z axis from the centre (or the cavity) to the outer surface, one segment per layer."""
+        inner = (self.cavity_radius_nm, *self.outer_radii_nm[:-1])
         segments = tuple(
             ProbeSegment(name, (0.0, 0.0, lo), (0.0, 0.0, hi))
             for name, lo, hi in zip(self.region_names, inner, self.outer_radii_nm)
@@ -56,9 +71,13 @@ class ConcentricSphereShape(Shape):
         occ = gmsh.model.occ
         radii = self.outer_radii_nm
         R = radii[-1]
+        a = self.cavity_radius_nm
         disks = [(2, occ.addDisk(0, 0, 0, r, r)) for r in radii]
-        centre = (0, occ.addPoint(0, 0, 0))  # a mesh vertex at the centre (fixes the axial translation)
-        occ.fragment(disks[:1], disks[1:] + [centre])
+        if a:
+            hole = (2, occ.addDisk(0, 0, 0, a, a))
+            occ.cut(disks[:1], [hole], removeObject=True, removeTool=True)
+        anchor = (0, occ.addPoint(a, 0, 0))  # a mesh vertex at the centre / cavity equator (fixes u_z)
+        occ.fragment(occ.getEntities(2)[:1], occ.getEntities(2)[1:] + [anchor])
         everything = occ.getEntities(2)
         rect = occ.addRectangle(0, -1.5 * R, 0, 1.5 * R, 3 * R)
         occ.intersect(everything, [(2, rect)])
@@ -66,15 +85,19 @@ class ConcentricSphereShape(Shape):
         self._tag_layers(dim=2)
         tol = 1e-6 * R
         arcs: dict[int, list[int]] = {}
-        axis = []
+        axis, cavity = [], []
         for _, c in gmsh.model.getEntities(1):
             xmin, ymin, _, xmax, ymax, _ = gmsh.model.getBoundingBox(1, c)
             if xmax < tol:
                 axis.append(c)
+            elif a and abs(xmax - a) < tol:
+                cavity.append(c)
             else:
                 arcs.setdefault(self._layer_index(xmax), []).append(c)
         self._tag_spherical_boundaries(dim=1, by_layer=arcs)
         gmsh.model.addPhysicalGroup(1, axis, AXIS_TAG, name=AXIS_NAME)
+        if a:
+            gmsh.model.addPhysicalGroup(1, cavity, CAVITY_TAG, name=CAVITY_NAME)
 
     def _ball(self, octant: bool) -> None:
         import gmsh
@@ -82,8 +105,11 @@ class ConcentricSphereShape(Shape):
         occ = gmsh.model.occ
         radii = self.outer_radii_nm
         R = radii[-1]
+        a = self.cavity_radius_nm
         balls = [(3, occ.addSphere(0, 0, 0, r)) for r in radii]
-        occ.fragment(balls[:1], balls[1:])
+        if a:
+            occ.cut(balls[:1], [(3, occ.addSphere(0, 0, 0, a))], removeObject=True, removeTool=True)
+        occ.fragment(occ.getEntities(3)[:1], occ.getEntities(3)[1:])
         if octant:
             everything = occ.getEntities(3)
             box = occ.addBox(0, 0, 0, 1.5 * R, 1.5 * R, 1.5 * R)
@@ -93,15 +119,20 @@ class ConcentricSphereShape(Shape):
         tol = 1e-6 * R
         spheres: dict[int, list[int]] = {}
         planes: dict[str, list[int]] = {name: [] for name in SYMMETRY_TAGS}
+        cavity = []
         for _, s in gmsh.model.getEntities(2):
             box = gmsh.model.getBoundingBox(2, s)
             lo, hi = box[:3], box[3:]
             flat = [k for k in range(3) if hi[k] - lo[k] < tol]
             if flat:
                 planes["symmetry-" + "xyz"[flat[0]]].append(s)
+            elif a and abs(max(hi) - a) < tol:
+                cavity.append(s)
             else:
                 spheres.setdefault(self._layer_index(max(hi)), []).append(s)
         self._tag_spherical_boundaries(dim=2, by_layer=spheres)
+        if a:
+            gmsh.model.addPhysicalGroup(2, cavity, CAVITY_TAG, name=CAVITY_NAME)
         if octant:
             for name, tag in SYMMETRY_TAGS.items():
                 gmsh.model.addPhysicalGroup(2, planes[name], tag, name=name)

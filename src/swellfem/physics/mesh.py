@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .._backend import MPI, dolfinx
 from ..geometry import MeshRequest, Shape, cached_mesh, gmsh_session
-from ..geometry.tags import AXIS_TAG, CELL_TAG_OFFSET, INTERFACE_TAG_OFFSET, SURFACE_TAG, SYMMETRY_TAGS
+from ..geometry.tags import AXIS_TAG, CAVITY_TAG, CELL_TAG_OFFSET, INTERFACE_TAG_OFFSET, SURFACE_TAG, SYMMETRY_TAGS
 
 
 @dataclasses.dataclass
@@ -42,6 +42,7 @@ class LoadedMesh:
         return {pair: INTERFACE_TAG_OFFSET + i for i, pair in enumerate(self.shape.interfaces)}
 
     surface_tag = SURFACE_TAG
+    cavity_tag = CAVITY_TAG
     axis_tag = AXIS_TAG
     symmetry_tags = SYMMETRY_TAGS
 

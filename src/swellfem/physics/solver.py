@@ -11,9 +11,9 @@ class SolverError(RuntimeError):
     """A linear or nonlinear solver did not converge."""
 
 
-def choose_solver(requested: str, formulation: str, num_dofs: int) -> str:
+def choose_solver(requested: str, formulation: str, num_dofs: int, nonlinear: bool = False) -> str:
     """``direct`` or ``iterative`` for a request of ``auto``/``direct``/``iterative``."""
-    if formulation == "3d":
+    if formulation == "3d" and not nonlinear:
         return "iterative"  # rigid-body modes handled as the Krylov null space
     if requested != "auto":
         return requested
@@ -48,18 +48,32 @@ def rigid_body_modes(V) -> tuple["PETSc.NullSpace", tuple]:
 
 
 class LinearSolver:
-    """A KSP for a fixed matrix ``A`` (factorised or preconditioned once)."""
+    """A KSP for a fixed matrix ``A`` (factorised or preconditioned once).
 
-    def __init__(self, A, V, formulation: str, kind: str):
+    ``newton=True``: the matrix changes from one Newton iteration to the next. The factorisation
+    (direct) or the multigrid hierarchy (iterative) of an earlier Jacobian is kept as the
+    preconditioner of a Krylov solve with the current one (GMRES / CG to ``ksp_rtol`` 1e-10, so
+    Newton's convergence is unchanged) and rebuilt only when that solve takes more than
+    :attr:`refresh_iterations` iterations or fails."""
+
+    #: Krylov iterations a kept preconditioner may take before it is rebuilt (this solve and next)
+    refresh_iterations = 8
+
+    def __init__(self, A, V, formulation: str, kind: str, newton: bool = False):
         self.A = A
         self.kind = kind
+        self.newton = newton
         self.nullspace = None
+        self._fresh = True  # the preconditioner is (to be) built from the current matrix
         mesh = V.mesh
         ksp = PETSc.KSP().create(mesh.comm)
         ksp.setOptionsPrefix("swellfem_elasticity_")  # PETSC_OPTIONS="-swellfem_elasticity_..." overrides
         opts = PETSc.Options()
         prefix = ksp.getOptionsPrefix()
-        if kind == "direct":
+        if kind == "direct" and newton:
+            settings = {"ksp_type": "gmres", "ksp_gmres_restart": 60, "ksp_rtol": 1e-10, "ksp_atol": 1e-30,
+                        "ksp_max_it": 60, "pc_type": "lu", "pc_factor_mat_solver_type": "mumps"}
+        elif kind == "direct":
             settings = {"ksp_type": "preonly", "pc_type": "lu", "pc_factor_mat_solver_type": "mumps"}
         else:
             settings = {
@@ -74,6 +88,10 @@ class LinearSolver:
                 "mg_levels_pc_type": "jacobi",
                 "mg_levels_esteig_ksp_type": "cg",
             }
+            if newton:  # a Jacobian under stress need not be definite (geometric stiffness)
+                settings["ksp_type"] = "gmres"
+                settings["ksp_gmres_restart"] = 100
+                settings["mg_levels_esteig_ksp_type"] = "gmres"
             if mesh.geometry.dim == 3:
                 ns, self._keepalive = rigid_body_modes(V)
                 A.setNearNullSpace(ns)
@@ -107,6 +125,34 @@ class LinearSolver:
         if self.nullspace is not None:
             self.nullspace.remove(x)  # zero net rigid motion; the stress does not change
         return self.ksp.getIterationNumber(), reason
+
+    def solve_newton(self, A, b, x) -> int:
+        """Solve with the current Jacobian ``A``, reusing the kept preconditioner when it still
+        pays (see the class docstring). Returns the Krylov iterations (all attempts)."""
+        pc = self.ksp.getPC()
+        self.ksp.setOperators(A)
+        reuse = not self._fresh
+        pc.setReusePreconditioner(reuse)
+        rtol, atol, dtol, max_it = self.ksp.getTolerances()
+        total = 0
+        try:
+            if reuse:
+                self.ksp.setTolerances(max_it=self.refresh_iterations)
+            iterations, _ = self.solve(b, x)
+            total += iterations
+            self._fresh = False
+        except SolverError:
+            if not reuse:
+                raise
+            total += self.ksp.getIterationNumber()
+            self.ksp.setTolerances(max_it=max_it)
+            pc.setReusePreconditioner(False)  # stale: rebuild from this Jacobian and solve again
+            iterations, _ = self.solve(b, x)
+            total += iterations
+            self._fresh = True  # and build the next one anew too: this load changes the tangent
+        finally:
+            self.ksp.setTolerances(max_it=max_it)
+        return total
 
     def destroy(self) -> None:
         self.ksp.destroy()

@@ -1,21 +1,28 @@
-"""Fickian potassiation of the active region (GUIDE 2, stages ``diffusion``).
+"""Fickian potassiation and depotassiation of the active region (GUIDE 2, stages ``diffusion``).
 
 d theta / dt = div(D grad theta) in each active layer, theta(0) = 0, backward Euler in time,
 on a submesh of the active cells (same formulation as the mechanics: axisymmetric integrals
-carry 2 pi r). K+ enters through the layer's outer boundary: carbon shells are assumed to
-pass it freely. Boundary conditions:
+carry 2 pi r). K+ enters (charging, SOC going up) or leaves (discharging, SOC going down)
+through the layer's outer boundary: carbon shells are assumed to pass it freely. Boundary
+conditions:
 
-* ``galvanostatic`` (constant current, then constant voltage, as a cell is charged): a uniform
-  inward flux j = (C / 3600 s) V / A (theta x nm / s), so that the mean potassiation rises
-  exactly as C t / 3600 s; stage k is at t_k = SOC_k x 3600 s / C, reached in
-  ``steps_per_stage`` equal steps. When the surface saturates (theta = 1 on the boundary)
-  charging goes on at theta = 1 on the boundary (the constant-voltage step).
-* ``fixed-surface``: theta = surface_soc on the boundary from t = 0.
+* ``galvanostatic`` (constant current, then constant voltage, as a cell is cycled): a uniform
+  flux |j| = (C / 3600 s) V / A (theta x nm / s), inward while charging and outward while
+  discharging, so that the mean potassiation rises or falls exactly as C t / 3600 s; a stage
+  is reached after |SOC_k - SOC_(k-1)| x 3600 s / C, in ``steps_per_stage`` equal steps.
+  When the surface saturates (theta = 1 on the boundary) charging goes on at theta = 1 on the
+  boundary; when it empties (theta = 0) discharging goes on at theta = 0 (the constant-voltage
+  steps). A reversal of direction returns to the constant flux (of the new sign).
+* ``fixed-surface``: theta = surface_soc on the boundary while charging, theta = 0 while
+  discharging (a potentiostatic cycle).
 
 Whenever the boundary is held at a fixed value, steps grow geometrically and the step that
 crosses a requested SOC is shortened (bisection) so that the mean potassiation equals the SOC
-at the stage. A stage at SOC equal to the boundary value (e.g. SOC = 1) is reached only as
-t -> infinity: swellfem takes that limit, theta uniform, and records the time as null.
+at the stage. A stage at SOC equal to the boundary value (SOC = 1, or surface_soc, charging;
+SOC = 0 discharging) is reached only as t -> infinity: swellfem takes that limit, theta
+uniform, and records the time as null; the clock of later stages restarts at 0 from that
+relaxed state. Otherwise time runs on across stages. A repeated SOC changes nothing (same
+theta, same time).
 
 Units: lengths nm, D nm^2/s, time s.
 """
@@ -78,13 +85,11 @@ class ActiveLayerDiffusion:
         self.flux = fem.Constant(submesh, PETSc.ScalarType(0.0))
         self.surface_value = fem.Constant(submesh, PETSc.ScalarType(0.0))
 
-    def configure(self, flux: float, surface_value: float) -> None:
-        """Forms for the flux (galvanostatic) and the fixed-value boundary; starts with the flux
-        if ``flux`` > 0, else with the fixed value."""
+    def configure(self) -> None:
+        """Forms for the flux (galvanostatic) and the fixed-value boundary; the values are set
+        by :meth:`set_boundary`."""
         u, q = ufl.TrialFunction(self.V), ufl.TestFunction(self.V)
         w = self.weight
-        self.flux.value = flux
-        self.surface_value.value = surface_value
         a = (u * q / self.dt + self.D * ufl.inner(ufl.grad(u), ufl.grad(q))) * w * self.dx
         L = self.theta_old * q / self.dt * w * self.dx
         self.a = fem.form(a)
@@ -105,10 +110,17 @@ class ActiveLayerDiffusion:
             self.ksp.setType("cg")
             self.ksp.getPC().setType("gamg")
             self.ksp.setTolerances(rtol=1e-12, atol=1e-15)
-        if flux > 0:
-            self.use_flux()
-        else:
+        self.use_fixed()
+
+    def set_boundary(self, flux: float | None, surface_value: float) -> None:
+        """A uniform inward ``flux`` (theta x nm / s; negative: outward), or None for the fixed
+        boundary value; ``surface_value`` is the value held once the boundary is fixed."""
+        self.surface_value.value = surface_value
+        if flux is None:
             self.use_fixed()
+        else:
+            self.flux.value = flux
+            self.use_flux()
 
     def use_flux(self) -> None:
         self.L, self.bcs = self.L_flux, []
@@ -121,6 +133,10 @@ class ActiveLayerDiffusion:
     def surface_max(self) -> float:
         local = float(self.theta.x.array[self.boundary_dofs].max()) if len(self.boundary_dofs) else -np.inf
         return self.submesh.comm.allreduce(local, op=MPI.MAX)
+
+    def surface_min(self) -> float:
+        local = float(self.theta.x.array[self.boundary_dofs].min()) if len(self.boundary_dofs) else np.inf
+        return self.submesh.comm.allreduce(local, op=MPI.MIN)
 
     def set_uniform(self, value: float) -> None:
         self.theta.x.array[:] = value
@@ -160,7 +176,8 @@ class ActiveLayerDiffusion:
 
 
 class DiffusionDriver:
-    """Steps diffusion in every active layer and yields a stage at each requested SOC."""
+    """Steps diffusion in every active layer and yields a stage at each requested SOC, up
+    (potassiation) or down (depotassiation)."""
 
     def __init__(self, stage_driver):
         self.sd = stage_driver
@@ -173,14 +190,33 @@ class DiffusionDriver:
         ]
         if not self.layers:
             raise ValueError("diffusion stages need at least one active layer")
-        rate = self.spec.c_rate / 3600.0  # mean theta per second
-        galvanostatic = self.spec.boundary == "galvanostatic"
-        self.cap = 1.0 if galvanostatic else self.spec.surface_soc
+        self.rate = self.spec.c_rate / 3600.0  # mean theta per second
+        self.galvanostatic = self.spec.boundary == "galvanostatic"
         for layer in self.layers:
-            layer.configure(flux=rate * layer.volume / layer.area if galvanostatic else 0.0, surface_value=self.cap)
-        self.fixed = not galvanostatic
+            layer.configure()
+        self.direction = 0  # +1 charging, -1 discharging, 0 before the first change
+        self.fixed = True  # boundary held at its value (fixed-surface, or constant voltage)
+        self.level = 0.0  # mean potassiation at the last stage (theta(0) = 0)
+        self.t = 0.0  # s
+        self.dt = None  # the step of the fixed-boundary march, s
         R = max(r_out for _, _, r_out in stage_driver.active)
         self.t_char = R**2 / self.spec.diffusivity  # s
+
+    def limit(self, direction: int) -> float:
+        """The boundary value while charging (+1) or discharging (-1): the mean approaches it
+        only as t -> infinity."""
+        if direction < 0:
+            return 0.0
+        return 1.0 if self.galvanostatic else self.spec.surface_soc
+
+    def _set_direction(self, direction: int) -> None:
+        """Charging or discharging from now on: galvanostatic starts with the constant flux."""
+        self.direction = direction
+        self.dt = None
+        self.fixed = not self.galvanostatic
+        for layer in self.layers:
+            flux = direction * self.rate * layer.volume / layer.area if self.galvanostatic else None
+            layer.set_boundary(flux, self.limit(direction))
 
     def _mean(self) -> float:
         total = sum(layer.mean() * layer.volume for layer in self.layers)
@@ -194,7 +230,14 @@ class DiffusionDriver:
         for layer in self.layers:
             layer.accept()
 
-    def _stage(self, index: int, soc: float, t: float):
+    def _surface_reached(self) -> bool:
+        """The surface has saturated (charging) or emptied (discharging)."""
+        if self.direction > 0:
+            return max(layer.surface_max() for layer in self.layers) >= self.limit(1)
+        return min(layer.surface_min() for layer in self.layers) <= self.limit(-1)
+
+    def _stage(self, index: int, soc: float, t: float | None):
+        self.level = soc
         self.sd._set_uniform(soc)  # shells: theta = SOC
         for layer in self.layers:
             layer.to_parent()
@@ -208,58 +251,69 @@ class DiffusionDriver:
         )
 
     def stages(self) -> Iterator:
-        t, dt = 0.0, None
-        rate = self.spec.c_rate / 3600.0
-        growth = 1.0 + 4.0 / self.spec.steps_per_stage
         for index, soc in enumerate(self.spec.soc):
-            if soc >= self.cap - 1e-12:  # reached only as t -> infinity: the relaxed limit
+            if abs(soc - self.level) <= 1e-12:  # a repeated SOC (or SOC 0 at the start): nothing changes
+                yield self._stage(index, soc, self.t)
+                continue
+            direction = 1 if soc > self.level else -1
+            if direction != self.direction:
+                self._set_direction(direction)
+            value = self.limit(direction)
+            if direction * (soc - value) >= -1e-12:  # reached only as t -> infinity: the relaxed limit
                 for layer in self.layers:
-                    layer.set_uniform(self.cap)
+                    layer.set_uniform(value)
+                self.t, self.dt = 0.0, None  # later stages count from the relaxed state
                 yield self._stage(index, soc, None)
                 continue
             if not self.fixed:  # constant current: the stage time is known
-                n = self.spec.steps_per_stage
-                t_target = soc / rate
-                dt_cc = (t_target - t) / n if t_target > t else 0.0
-                while not self.fixed and t < t_target - 1e-9 * t_target:
-                    step = min(dt_cc, t_target - t)
-                    self._step_all(step)
-                    self._accept_all()
-                    t += step
-                    if max(layer.surface_max() for layer in self.layers) >= self.cap:
-                        self._switch_to_fixed()
-                        dt = step
+                yield from self._constant_current(index, soc, direction)
                 if not self.fixed:
-                    yield self._stage(index, soc, t)
                     continue
-            # fixed boundary value (constant voltage): march until the mean crosses soc
-            dt = dt if dt is not None else 1e-5 * self.t_char
-            mean = self._mean()
-            if mean >= soc:  # already there (the switch overshot a little)
-                yield self._stage(index, mean, t)
-                continue
-            while True:
-                self._step_all(dt)
-                new_mean = self._mean()
-                if new_mean < soc:
-                    self._accept_all()
-                    t += dt
-                    dt *= growth
-                    continue
-                lo, hi = 0.0, dt  # shorten the crossing step so that the mean lands on soc
-                for _ in range(60):
-                    mid = 0.5 * (lo + hi)
-                    self._step_all(mid)
-                    m = self._mean()
-                    if abs(m - soc) < 1e-10:
-                        break
-                    lo, hi = (mid, hi) if m < soc else (lo, mid)
-                self._accept_all()
-                t += mid
-                break
-            yield self._stage(index, soc, t)
+            yield self._fixed_boundary(index, soc, direction)
 
-    def _switch_to_fixed(self) -> None:
-        self.fixed = True
-        for layer in self.layers:
-            layer.use_fixed()
+    def _constant_current(self, index: int, soc: float, direction: int) -> Iterator:
+        """March at constant flux to ``soc``; stop early (self.fixed) when the surface saturates
+        or empties."""
+        n = self.spec.steps_per_stage
+        remaining = (soc - self.level) / (direction * self.rate)
+        step, t0 = remaining / n, self.t
+        for i in range(n):
+            self._step_all(step)
+            self._accept_all()
+            self.t = t0 + (i + 1) * step
+            if self._surface_reached():
+                self.fixed = True
+                for layer in self.layers:
+                    layer.use_fixed()
+                self.dt = step
+                return
+        self.t = t0 + remaining
+        yield self._stage(index, soc, self.t)
+
+    def _fixed_boundary(self, index: int, soc: float, direction: int):
+        """March with the boundary held (constant voltage or fixed surface) until the mean
+        crosses ``soc``; the crossing step is shortened so that the mean lands on it."""
+        growth = 1.0 + 4.0 / self.spec.steps_per_stage
+        dt = self.dt if self.dt is not None else 1e-5 * self.t_char
+        if direction * (soc - self._mean()) <= 1e-10:  # already there (switched on the last step)
+            return self._stage(index, soc, self.t)
+        while True:
+            self._step_all(dt)
+            if direction * (soc - self._mean()) > 0:
+                self._accept_all()
+                self.t += dt
+                dt *= growth
+                continue
+            lo, hi = 0.0, dt
+            for _ in range(60):
+                mid = 0.5 * (lo + hi)
+                self._step_all(mid)
+                m = self._mean()
+                if abs(m - soc) < 1e-10:
+                    break
+                lo, hi = (mid, hi) if direction * (soc - m) > 0 else (lo, mid)
+            self._accept_all()
+            self.t += mid
+            break
+        self.dt = dt
+        return self._stage(index, soc, self.t)

@@ -7,7 +7,14 @@ import dataclasses
 
 @dataclasses.dataclass
 class StageInfo:
-    """What a stage was: recorded per stage in ``summary.json``."""
+    """What a stage was: recorded per stage in ``summary.json``.
+
+    ``time_s`` (diffusion): time since the start, or since the last stage reached only as
+    t -> infinity (SOC at the boundary value, e.g. 1 charging or 0 discharging), whose own
+    time is None. ``front_radius_nm`` (shrinking-core): the current, outermost front of the
+    front history (a potassiation front while charging, a depotassiation front while
+    discharging); None where theta is uniform.
+    """
 
     index: int
     soc: float

@@ -10,28 +10,28 @@ from __future__ import annotations
 import numpy as np
 
 from ..case import Case, ShrinkingCoreStages
-from .fronts import front_radius_for_soc
+from .fronts import front_history
 
 
 def active_layers(case: Case) -> list[tuple[str, float, float]]:
     """(name, inner radius nm, outer radius nm) of every active layer."""
     mats = case.resolved_materials()
-    radii = case.geometry.outer_radii_nm
+    radii, inner = case.geometry.outer_radii_nm, case.geometry.inner_radii_nm
     out = []
     for i, layer in enumerate(case.geometry.layers):
         if mats[layer.material].role == "active":
-            out.append((layer.name, radii[i - 1] if i else 0.0, radii[i]))
+            out.append((layer.name, inner[i], radii[i]))
     return out
 
 
 def planned_fronts(case: Case) -> list[float]:
-    """Front radii (nm) of every shrinking-core stage, so that the mesh can resolve them."""
+    """Front radii (nm) of every shrinking-core stage, so that the mesh can resolve them: every
+    front of each stage's front history (potassiation and depotassiation fronts alike, see
+    :mod:`.fronts`), clipped to its layer."""
     if not isinstance(case.stages, ShrinkingCoreStages):
         return []
     fronts = []
     for _, r_in, r_out in active_layers(case):
-        for soc in case.stages.soc:
-            rf = front_radius_for_soc(soc, case.stages.front_width, r_in, r_out)
-            if rf is not None:
-                fronts.append(float(np.clip(rf, r_in, r_out)))
+        for profile in front_history(case.stages.soc, case.stages.front_width, r_in, r_out):
+            fronts.extend(float(np.clip(rf, r_in, r_out)) for rf in profile.radii)
     return fronts

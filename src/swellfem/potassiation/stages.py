@@ -4,6 +4,13 @@
 outer layer around a pristine core (:mod:`.fronts`), mean theta = SOC.
 ``diffusion``: Fick's law in the active region (:mod:`.diffusion`). Shell regions
 always take theta = SOC (they swell by their own, usually zero, beta).
+
+Depotassiation (a SOC list that goes down, e.g. [0.5, 1.0, 0.5, 0.0]) works in every mode:
+``uniform`` follows the SOC; ``shrinking-core`` grows a depotassiated (theta = 0) outer layer
+inward around what is still potassiated, keeping a history of nested fronts per active layer
+(:func:`.fronts.front_history`; ``front_radius_nm`` is the current, outermost front);
+``diffusion`` draws K+ out through the surface (:mod:`.diffusion`). In every mode a stage's
+mean potassiation of the active phase equals its SOC.
 """
 
 from __future__ import annotations
@@ -15,7 +22,7 @@ import numpy as np
 from ..case import Case, DiffusionStages, ShrinkingCoreStages
 from ..physics import ElasticityProblem
 from .diffusion import DiffusionDriver
-from .fronts import front_profile, front_radius_for_soc
+from .fronts import FrontProfile, front_history
 from .info import StageInfo
 from .plan import active_layers
 
@@ -65,15 +72,17 @@ class StageDriver:
         if isinstance(st, DiffusionStages):
             yield from DiffusionDriver(self).stages()
             return
+        histories = {}
+        if isinstance(st, ShrinkingCoreStages):  # the same profiles as plan.planned_fronts meshed for
+            histories = {name: front_history(st.soc, st.front_width, r_in, r_out) for name, r_in, r_out in self.active}
         for index, soc in enumerate(st.soc):
             info = StageInfo(index=index, soc=soc, mode=st.mode)
             self._set_uniform(soc)
-            if isinstance(st, ShrinkingCoreStages):
-                for name, r_in, r_out in self.active:
-                    rf = front_radius_for_soc(soc, st.front_width, r_in, r_out)
-                    if rf is not None:
-                        self._set_front(name, rf, st.front_width)
-                        info.front_radius_nm = rf
+            for name, history in histories.items():
+                profile = history[index]
+                if profile.fronts:
+                    self._set_profile(name, profile)
+                    info.front_radius_nm = profile.front_radius
             info.mean_potassiation = self.mean_active_potassiation()
             info.max_potassiation = self.max_active_potassiation()
             yield info
@@ -83,12 +92,11 @@ class StageDriver:
         theta.x.array[:] = soc
         theta.x.scatter_forward()
 
-    def _set_front(self, name: str, front_radius: float, width: float) -> None:
+    def _set_profile(self, name: str, profile: FrontProfile) -> None:
         gdim = self.problem.mesh.geometry.dim
 
-        def profile(x):
-            r = np.sqrt(np.sum(x[:gdim] ** 2, axis=0))
-            return front_profile(r, front_radius, width)
+        def theta(x):
+            return profile.theta(np.sqrt(np.sum(x[:gdim] ** 2, axis=0)))
 
-        self.problem.theta.interpolate(profile, cells0=self.active_cells[name])
+        self.problem.theta.interpolate(theta, cells0=self.active_cells[name])
         self.problem.theta.x.scatter_forward()

@@ -1,6 +1,7 @@
 """Stress and displacement fields per stage, written as VTK (``fields.pvd``) for ParaView
 and pyvista. Stresses in MPa (discontinuous, per cell, so interfaces stay sharp), the
-displacement in nm, ``region`` the physical tag of each cell, ``potassiation`` theta."""
+displacement in nm, ``region`` the physical tag of each cell, ``potassiation`` theta,
+``equivalent_plastic_strain`` and ``J`` = det F (the local volume ratio, swelling included)."""
 
 from __future__ import annotations
 
@@ -28,9 +29,16 @@ class FieldWriter:
         self.displacement = fem.Function(self.Vout, name="displacement_nm")
         self.theta = fem.Function(self.Q, name="potassiation")
         self.scalars = {name: fem.Function(self.Q, name=f"{name}_MPa") for name in SCALAR_FIELDS}
-        # The stress of each law on its own cells.
+        self.plastic = fem.Function(self.Q, name="equivalent_plastic_strain")
+        self.J = fem.Function(self.Q, name="J")
+        self.J_expr = fem.Expression(problem.deformation_gradient_det(), self.Q.element.interpolation_points)
+        # The stress (and plastic strain) of each law on its own cells.
         points = self.Q.element.interpolation_points
         tags = problem.loaded.cell_tags
+        self.plastic_sources = [
+            (law.plastic_strain(), np.sort(np.concatenate([tags.find(t) for t in law.tags])).astype(np.int32))
+            for law in problem.laws if hasattr(law, "plastic_strain")
+        ]
         self.sigma_exprs = [
             (fem.Expression(law.stress(problem.u), points),
              np.sort(np.concatenate([tags.find(t) for t in law.tags])).astype(np.int32))
@@ -63,8 +71,13 @@ class FieldWriter:
         }
         for name, v in values.items():
             self.scalars[name].x.array[dofs] = v
+        self.J.interpolate(self.J_expr)
+        self.plastic.x.array[:] = 0.0
+        for source, cells in self.plastic_sources:
+            self.plastic.interpolate(source, cells0=cells)
         self.file.write_function(
-            [self.displacement, self.theta, *self.scalars.values(), self.region], float(stage_index)
+            [self.displacement, self.theta, *self.scalars.values(), self.plastic, self.J, self.region],
+            float(stage_index)
         )
 
     def close(self) -> None:

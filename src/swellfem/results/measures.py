@@ -1,5 +1,7 @@
 """Stress measures of a solved stage: per-region extrema, interface normal stress, the
-axial profile, apparent expansion and strain energy. Stresses in MPa, lengths in nm.
+axial profile, apparent expansion and strain energy, plastic strain and failure indicators.
+Stresses are Cauchy stresses in MPa (in the deformed body with finite kinematics: radial and
+hoop directions are taken at the deformed positions about the centre), lengths in nm.
 
 Peaks are taken per region from the stress of that region's own cells only, so nothing is
 smoothed across material interfaces (GUIDE 2): the stress of each cell is evaluated at its
@@ -18,6 +20,12 @@ from .._backend import MPI, dolfinx
 from ..physics import ElasticityProblem
 
 from dolfinx import fem  # noqa: E402
+
+#: equivalent plastic strain above which a point counts as yielded (plastic_volume_fraction)
+PLASTIC_THRESHOLD = 1e-6
+
+#: shape factor of the size-aware fracture measure: an edge flaw, K = 1.12 sigma sqrt(pi a)
+EDGE_FLAW_Z = 1.12**2 * np.pi
 
 METRICS = (
     "von_mises_max_MPa",
@@ -68,11 +76,15 @@ class StageEvaluator:
 
     def __init__(self, problem: ElasticityProblem, axial_points_per_layer: int = 41,
                  strengths: dict[str, tuple[float | None, float | None]] | None = None,
-                 adhesion: dict[str, float] | None = None):
+                 adhesion: dict[str, float] | None = None,
+                 toughness: dict[str, tuple[float, float]] | None = None):
         """``strengths``: (tensile strength MPa, fracture strain) per region; ``adhesion``:
-        adhesion strength MPa per interface "inner|outer" (failure indicators; None: no data)."""
+        adhesion strength MPa per interface "inner|outer"; ``toughness``: (fracture toughness
+        MPa m^1/2, particle radius nm) of the active regions that have one (failure
+        indicators; None: no data)."""
         self.problem = problem
         self.strengths = strengths or {}
+        self.toughness = toughness or {}
         self.adhesion = adhesion or {}
         mesh = problem.mesh
         self.mesh = mesh
@@ -100,6 +112,22 @@ class StageEvaluator:
         self.volume_form = fem.form(1.0 * problem.weight * problem.dx)
         self.det_form = fem.form(problem.deformation_gradient_det() * problem.weight * problem.dx)
         self.energy_form = fem.form(problem.strain_energy())
+        tags = loaded.layer_tags
+        self.region_volume_forms = {n: fem.form(1.0 * problem.weight * problem.dx(tags[n])) for n in self.layer_names}
+        self.region_det_forms = {n: fem.form(problem.deformation_gradient_det() * problem.weight * problem.dx(tags[n]))
+                                 for n in self.layer_names}
+        # plastic zones: volume where the equivalent plastic strain exceeds PLASTIC_THRESHOLD
+        import ufl
+
+        self.plastic_forms = {}
+        for name in self.layer_names:
+            law = problem.law_of[name]
+            epbar = getattr(law, "epbar_q", None)
+            if epbar is not None:
+                indicator = ufl.conditional(ufl.gt(epbar, PLASTIC_THRESHOLD), 1.0, 0.0)
+                self.plastic_forms[name] = fem.form(indicator * problem.weight * problem.dx(tags[name]))
+        self.u_expr = fem.Expression(problem.u, self.ref_vertices)
+        self.det_expr = fem.Expression(problem.deformation_gradient_det(), self.ref_vertices)
 
     # --- helpers ---------------------------------------------------------------------
 
@@ -244,6 +272,28 @@ class StageEvaluator:
 
     # --- failure indicators ------------------------------------------------------------
 
+    def _plastic_strain_max(self, name: str) -> float:
+        law = self.problem.law_of[name]
+        values = np.zeros(0)
+        if getattr(law, "last", None) is not None:
+            values = law.region_point_values(name, law.last.equivalent_plastic_strain)
+        return max(self._reduce(values, "max"), 0.0)
+
+    def _size_effect(self, name: str, principal_max: float) -> dict:
+        """Size-aware fracture (Huggins & Nix, Ionics 6 (2000) 57; Bhandakkar & Gao): elastic
+        stresses do not depend on the particle size, but the energy a flaw releases grows with
+        it. A surface flaw as deep as the particle radius R under the peak tensile stress
+        sigma_t has K = 1.12 sigma_t sqrt(pi R); it grows when K >= K_Ic, i.e. above the
+        critical radius R_c = K_Ic^2 / (1.12^2 pi sigma_t^2). Reports R_c (nm) and R / R_c
+        (> 1: particles of this size are predicted to crack; smaller ones survive)."""
+        if name not in self.toughness:
+            return {}
+        K_ic, radius = self.toughness[name]
+        if principal_max <= 0:
+            return {"critical_radius_nm": None, "size_ratio": 0.0}
+        critical = (K_ic / principal_max) ** 2 / EDGE_FLAW_Z * 1e9  # (MPa m^1/2 / MPa)^2 = m
+        return {"critical_radius_nm": critical, "size_ratio": radius / critical}
+
     def _failure_indicators(self, name: str, measures: dict, S: np.ndarray) -> dict:
         """Max principal elastic strain (isotropic compliance of the region) and the ratios of
         the max principal stress and strain to the region's tensile strength and fracture
@@ -262,15 +312,56 @@ class StageEvaluator:
 
     # --- everything ------------------------------------------------------------------
 
+    def _deformed_positions(self) -> np.ndarray:
+        """x + u at every geometry vertex node of this process (n, 3), about the centre."""
+        mesh = self.mesh
+        n_cells = self.n_owned + mesh.topology.index_map(mesh.topology.dim).num_ghosts
+        cells = np.arange(n_cells, dtype=np.int32)
+        u = np.asarray(self.u_expr.eval(mesh, cells)).reshape(n_cells, self.nv, -1)
+        nodes = self.geom_dofs[cells]
+        disp = np.zeros((mesh.geometry.x.shape[0], u.shape[2]))
+        disp[nodes.ravel()] = u.reshape(-1, u.shape[2])  # continuous: any cell gives the value
+        x = self.mesh.geometry.x[:, : u.shape[2]] + disp
+        if self.problem.axisymmetric:
+            return np.stack([x[:, 0], np.zeros(len(x)), x[:, 1]], axis=1)
+        if self.problem.formulation == "3d":  # the centre may translate (zero net rigid motion)
+            centre = self._centre_displacement(disp)
+            return np.pad(x, ((0, 0), (0, 3 - x.shape[1]))) - centre
+        return np.pad(x, ((0, 0), (0, 3 - x.shape[1])))
+
+    def _centre_displacement(self, disp: np.ndarray) -> np.ndarray:
+        """The displacement of the vertex nearest the centre (all ranks agree)."""
+        x = self.mesh.geometry.x
+        d = np.linalg.norm(x, axis=1)
+        k = int(np.argmin(d)) if len(d) else -1
+        local = (float(d[k]) if k >= 0 else np.inf, disp[k] if k >= 0 else np.zeros(disp.shape[1]))
+        best = min(self.comm.allgather(local), key=lambda t: t[0])
+        return np.pad(np.asarray(best[1]), (0, 3 - disp.shape[1]))
+
+    def _check_inverted(self) -> None:
+        """det F at every cell vertex must be positive: an inverted element is no result."""
+        from ..physics import SolverError
+
+        cells = np.arange(self.n_owned, dtype=np.int32)
+        J = np.asarray(self.det_expr.eval(self.mesh, cells)).ravel() if len(cells) else np.ones(1)
+        bad = int(self.comm.allreduce(int((J <= 0).sum()), op=MPI.SUM))
+        if bad:
+            J_min = self._reduce(J, "min")
+            raise SolverError(f"inverted elements: det F <= 0 at {bad} cell vertices (min {J_min:.3g}); "
+                              "the displacement is not a possible deformation (use kinematics = \"finite\", "
+                              "smaller load steps or a finer mesh)")
+
     def evaluate(self) -> dict:
         """All measures of the current solution, as ``summary.json`` stores them per stage."""
         problem = self.problem
+        self._check_inverted()
         regions = {}
         nodal = {name: self._region_nodal_stress(name) for name in self.layer_names}
+        deformed = self._deformed_positions()
         for name in self.layer_names:
             avg, mine = nodal[name]
             owned = np.flatnonzero(mine)
-            S, P = avg[owned], self._positions3(owned)
+            S, P = avg[owned], deformed[owned]
             m = stress_measures(S, P, centre_tol=1e-9 * self.R)
             regions[name] = {
                 "von_mises_max_MPa": self._reduce(m["von_mises"], "max"),
@@ -283,7 +374,19 @@ class StageEvaluator:
                 "hoop_max_MPa": self._reduce(m["hoop"], "max"),
                 "hoop_min_MPa": self._reduce(m["hoop"], "min"),
             }
+            factor = problem.symmetry_factor
+            volume = factor * self.comm.allreduce(fem.assemble_scalar(self.region_volume_forms[name]), op=MPI.SUM)
+            plastic = 0.0
+            if name in self.plastic_forms:
+                plastic = factor * self.comm.allreduce(fem.assemble_scalar(self.plastic_forms[name]), op=MPI.SUM)
+            regions[name].update(
+                equivalent_plastic_strain_max=self._plastic_strain_max(name),
+                plastic_volume_fraction=plastic / volume if volume > 0 else 0.0,
+                deformed_volume_nm3=factor * self.comm.allreduce(
+                    fem.assemble_scalar(self.region_det_forms[name]), op=MPI.SUM),
+            )
             regions[name].update(self._failure_indicators(name, regions[name], S))
+            regions[name].update(self._size_effect(name, regions[name]["principal_max_MPa"]))
         factor = problem.symmetry_factor
         volume = factor * self.comm.allreduce(fem.assemble_scalar(self.volume_form), op=MPI.SUM)
         deformed = factor * self.comm.allreduce(fem.assemble_scalar(self.det_form), op=MPI.SUM)

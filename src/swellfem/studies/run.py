@@ -37,50 +37,81 @@ def mesh_spec(case: Case):
     return mesh_request(case, front_radii_nm=tuple(sorted(set(fronts))), front_size_nm=front_size)
 
 
-def solve_case(case: Case, field_dir: Path | None = None, comm=None, log=print) -> dict:
-    """Solve every stage of ``case``; returns the summary dict. Writes fields to ``field_dir``."""
-    from .._backend import MPI
-    from ..physics import ElasticityProblem, RegionMaterial, load_mesh
-    from ..potassiation.stages import StageDriver
-    from ..results.measures import StageEvaluator
+def region_materials(case: Case) -> dict:
+    """What the physics needs of each region's material (:class:`~swellfem.physics.RegionMaterial`)."""
+    from ..physics import RegionMaterial
 
-    comm = comm if comm is not None else MPI.COMM_WORLD
-    timing = {}
-    t0 = time.perf_counter()
-    spec = mesh_spec(case)
-    loaded = load_mesh(spec, comm)
-    timing["mesh_s"] = time.perf_counter() - t0
     mats = case.resolved_materials()
-    regions = {
+    return {
         region: RegionMaterial(
             E_MPa=mats[material].E_MPa,
             nu=mats[material].nu,
             volumetric_expansion=mats[material].volumetric_expansion,
             active=mats[material].role == "active",
             law=mats[material].law,
+            yield_strength_MPa=mats[material].yield_strength_MPa,
+            hardening_modulus_MPa=mats[material].hardening_modulus_MPa,
+            E_potassiated_MPa=mats[material].E_potassiated_MPa,
+            yield_strength_potassiated_MPa=mats[material].yield_strength_potassiated_MPa,
         )
         for region, material in case.geometry.region_materials.items()
     }
+
+
+def build_problem(case: Case, comm=None, timing: dict | None = None):
+    """The mesh of ``case`` (meshed or from the cache) and its mechanics problem; the seconds
+    each took go into ``timing`` (``mesh_s``, ``setup_s``)."""
+    from .._backend import MPI
+    from ..physics import MechanicsProblem, NewtonOptions, load_mesh
+
+    comm = comm if comm is not None else MPI.COMM_WORLD
+    timing = timing if timing is not None else {}
     t0 = time.perf_counter()
-    problem = ElasticityProblem(
-        loaded, regions, case.model.eigenstrain_convention, case.model.element_degree, case.model.solver
+    loaded = load_mesh(mesh_spec(case), comm)
+    timing["mesh_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    problem = MechanicsProblem(
+        loaded, region_materials(case), case.model.eigenstrain_convention, case.model.element_degree,
+        case.model.solver, kinematics=case.model.kinematics,
+        newton_options=NewtonOptions(initial_increments=case.model.load_increments),
     )
+    timing["setup_s"] = time.perf_counter() - t0
+    return problem
+
+
+def solve_case(case: Case, field_dir: Path | None = None, comm=None, log=print) -> dict:
+    """Solve every stage of ``case``; returns the summary dict. Writes fields to ``field_dir``."""
+    from .._backend import MPI
+    from ..potassiation.stages import StageDriver
+    from ..results.measures import StageEvaluator
+
+    comm = comm if comm is not None else MPI.COMM_WORLD
+    timing = {}
+    spec = mesh_spec(case)
+    mats = case.resolved_materials()
+    problem = build_problem(case, comm, timing)
+    loaded = problem.loaded
+    t0 = time.perf_counter()
     strengths = {region: (mats[m].tensile_strength_MPa, mats[m].fracture_strain)
                  for region, m in case.geometry.region_materials.items()}
+    radii = dict(zip(case.geometry.region_names, getattr(case.geometry, "outer_radii_nm", [])))
+    toughness = {region: (mats[m].fracture_toughness_MPa_sqrt_m, radii[region])
+                 for region, m in case.geometry.region_materials.items()
+                 if mats[m].role == "active" and mats[m].fracture_toughness_MPa_sqrt_m and region in radii}
     evaluator = StageEvaluator(problem, case.output.axial_points_per_layer, strengths=strengths,
-                               adhesion=dict(case.adhesion_strength))
+                               adhesion=dict(case.adhesion_strength), toughness=toughness)
     driver = StageDriver(problem, case)
     writer = None
     if field_dir is not None and case.output.fields:
         from ..results.fields import FieldWriter
 
         writer = FieldWriter(problem, field_dir)
-    timing["setup_s"] = time.perf_counter() - t0
+    timing["setup_s"] += time.perf_counter() - t0
     defaults = applied_defaults(case)
     if defaults:
         log(f"{case.name}: defaults applied: {'; '.join(defaults)}")
     strain = swelling_strain_max(case)
-    if strain > SMALL_STRAIN_LIMIT:
+    if strain > SMALL_STRAIN_LIMIT and case.model.kinematics == "small":
         log(f"warning: {case.name}: small-strain linear elasticity with swelling strains up to {strain:.0%} "
             f"(above {SMALL_STRAIN_LIMIT:.0%}): the stresses measure the mismatch; no material carries them")
     log(
@@ -100,7 +131,9 @@ def solve_case(case: Case, field_dir: Path | None = None, comm=None, log=print) 
         if writer is not None:
             writer.write(info.index)
         eval_s += time.perf_counter() - t0
-        stage = {**info.to_summary(), **result, "solver_iterations": solved.iterations}
+        stage = {**info.to_summary(), **result, "solver_iterations": solved.iterations,
+                 "newton_iterations": solved.newton_iterations, "load_increments": solved.load_increments,
+                 "load_cutbacks": solved.cutbacks}
         stages.append(stage)
         core = next(iter(result["regions"]))
         log(
@@ -126,6 +159,9 @@ def solve_case(case: Case, field_dir: Path | None = None, comm=None, log=print) 
             "size_nm": spec.size_nm,
             "front_size_nm": spec.front_size_nm or None,
             "solver": problem.solver_kind,
+            "kinematics": case.model.kinematics,
+            "path": "nonlinear (Newton, load increments)" if problem.nonlinear else "linear",
+            "quadrature_degree": problem.quadrature_degree,
             "mpi_ranks": comm.size,
         },
         "stages": stages,

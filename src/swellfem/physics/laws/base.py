@@ -24,7 +24,22 @@ class RegionMaterial:
     nu: float
     volumetric_expansion: float
     active: bool
-    law: str = "linear-elastic"
+    law: str = "isotropic"
+    #: J2 plasticity (None: elastic); linear isotropic hardening
+    yield_strength_MPa: float | None = None
+    hardening_modulus_MPa: float = 0.0
+    #: values at full potassiation (theta = 1), linear in theta between (None: as pristine)
+    E_potassiated_MPa: float | None = None
+    yield_strength_potassiated_MPa: float | None = None
+
+    @property
+    def plastic(self) -> bool:
+        return self.yield_strength_MPa is not None
+
+    @property
+    def softens(self) -> bool:
+        """Whether a property changes with potassiation."""
+        return self.E_potassiated_MPa is not None or self.yield_strength_potassiated_MPa is not None
 
 
 @dataclasses.dataclass
@@ -39,6 +54,9 @@ class LawContext:
     region_tags: dict[str, int]
     degree: int  # polynomial degree of the displacement
     weight: Any  # UFL: the volume weight of integrals (2 pi r in 2D-axisymmetric, else 1)
+    kinematics_kind: str = "small"  # "small" | "finite"
+    displacement: Any = None  # dolfinx.fem.Function: the problem's unknown u (nm)
+    quadrature_degree: int = 4  # of the problem's integrals (and of quadrature-point laws)
 
 
 class MaterialLaw(abc.ABC):
@@ -76,3 +94,33 @@ class MaterialLaw(abc.ABC):
 
     def update(self) -> None:
         """Called after every solve, before stresses are evaluated (state, recovered fields)."""
+
+    def measure(self):
+        """dx over this law's cells at the problem's quadrature degree."""
+        import ufl
+
+        ctx = self.context
+        dx = ufl.Measure("dx", domain=ctx.mesh, subdomain_data=ctx.cell_tags,
+                         metadata={"quadrature_degree": ctx.quadrature_degree, "quadrature_scheme": "default"})
+        return dx(self.tags)
+
+    def residual(self, v):
+        """This law's share of the virtual work at the problem's displacement (UFL), for the
+        Newton solver: sigma(u) : eps(v) (small strain laws)."""
+        import ufl
+
+        ctx = self.context
+        return ufl.inner(self.stress(ctx.displacement, evaluation=False), ctx.kinematics.strain(v, False)) \
+            * ctx.weight * self.measure()
+
+    def jacobian(self, du, v):
+        """The derivative of :meth:`residual` in the direction ``du`` (UFL)."""
+        import ufl
+
+        return ufl.derivative(self.residual(v), self.context.displacement, du)
+
+    def commit(self) -> None:
+        """Accept the state of the last evaluation (a converged load increment)."""
+
+    def destroy(self) -> None:
+        """Free PETSc objects."""

@@ -23,7 +23,7 @@ from dolfinx.fem import petsc as fem_petsc  # noqa: E402
 
 
 class LinearElastic(MaterialLaw):
-    name = "linear-elastic"
+    name = "isotropic"  # the small-strain elastic case of the isotropic law
     linear = True
 
     def __init__(self, context: LawContext, regions: dict[str, RegionMaterial]):
@@ -62,6 +62,11 @@ class LinearElastic(MaterialLaw):
         ksp.getPC().setType("jacobi")
         ksp.setTolerances(rtol=1e-12, atol=1e-30, max_it=1000)
         self._projection_ksp = ksp
+
+    def destroy(self) -> None:
+        self._projection_ksp.destroy()
+        self._projection_A.destroy()
+        self._projection_b.destroy()
 
     def update(self) -> None:
         b = self._projection_b

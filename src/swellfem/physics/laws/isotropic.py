@@ -1,0 +1,360 @@
+"""Isotropic solids at quadrature points: elasticity with J2 plasticity, small or finite strain.
+
+Elastic constants E (linear in theta between E and E_potassiated), nu; swelling stretch
+s(theta) = 1 + e(theta) (:mod:`swellfem.physics.eigenstrain`, both conventions); optional J2
+plasticity with yield strength sigma_y(theta) (linear in theta between the pristine and the
+potassiated value) and linear isotropic hardening H: f = q - (sigma_y + H epbar) <= 0.
+
+``small``: eps = sym(F - I), eps_e = eps - e I - eps_p, sigma = lambda tr(eps_e) I + 2 mu eps_e;
+radial return with the analytic consistent tangent (Simo & Hughes 1998, box 3.2). P = sigma.
+
+``finite`` (GUIDE §7): F = Fe Fp Fs, Fs = s I; Hencky elasticity in the logarithmic elastic strain
+eps_e = ln Ve, Kirchhoff stress per swollen volume tau = lambda tr(eps_e) I + 2 mu eps_e = Je sigma;
+first Piola P = J sigma F^-T = Js tau F^-T (J = Je Js: the swelling volume carries stress too).
+J2 on the von Mises stress of tau, return mapping by the exponential map (Weber & Anand 1990,
+Eterovic & Bathe 1990, Simo 1992): the small-strain radial return applied to
+eps_e,trial = 1/2 ln be,trial, be,trial = (F/s) Cp^-1 (F/s)^T; state Cp^-1 and epbar.
+Its algorithmic tangent dP/dF is taken by central differences of this map (step 1e-6 in F,
+relative error ~1e-10: Newton converges quadratically to round-off; see the tests).
+
+A yielded point has a Cauchy von Mises stress (sigma_y + H epbar) / Je. Units MPa.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..eigenstrain import eigenstrain_numpy
+from .base import LawContext, RegionMaterial
+from .quadrature import InvertedElementError, PointResponse, QuadratureLaw
+
+#: central-difference step of the finite-strain tangent (in F, dimensionless)
+TANGENT_STEP = 1e-6
+
+
+def _sym(A: np.ndarray) -> np.ndarray:
+    return 0.5 * (A + np.swapaxes(A, -1, -2))
+
+
+def inv3(A: np.ndarray) -> np.ndarray:
+    """Inverse of stacked 3x3 matrices (n, 3, 3) by cofactors (several times faster than LAPACK
+    on many small matrices)."""
+    a, b, c = A[:, 0, 0], A[:, 0, 1], A[:, 0, 2]
+    d, e, f = A[:, 1, 0], A[:, 1, 1], A[:, 1, 2]
+    g, h, i = A[:, 2, 0], A[:, 2, 1], A[:, 2, 2]
+    C = np.empty_like(A)
+    C[:, 0, 0], C[:, 0, 1], C[:, 0, 2] = e * i - f * h, c * h - b * i, b * f - c * e
+    C[:, 1, 0], C[:, 1, 1], C[:, 1, 2] = f * g - d * i, a * i - c * g, c * d - a * f
+    C[:, 2, 0], C[:, 2, 1], C[:, 2, 2] = d * h - e * g, b * g - a * h, a * e - b * d
+    det = a * C[:, 0, 0] + b * C[:, 1, 0] + c * C[:, 2, 0]
+    return C / det[:, None, None]
+
+
+def sym_eig(A: np.ndarray, axisymmetric: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Eigenvalues (n, 3) and eigenvectors (columns, (n, 3, 3)) of symmetric 3x3 matrices, in no
+    particular order. Axisymmetric tensors ((r, theta, z) with no theta shear) take the closed form
+    of their (r, z) block: robust at repeated eigenvalues and ~10 times faster than LAPACK."""
+    if not axisymmetric:
+        return np.linalg.eigh(A)
+    a, b, c, t = A[:, 0, 0], A[:, 0, 2], A[:, 2, 2], A[:, 1, 1]
+    mean, half = 0.5 * (a + c), np.hypot(0.5 * (a - c), b)
+    phi = 0.5 * np.arctan2(2.0 * b, a - c)  # direction of the larger eigenvalue in the (r, z) plane
+    cos, sin = np.cos(phi), np.sin(phi)
+    w = np.stack([mean - half, t, mean + half], axis=1)
+    N = np.zeros_like(A)
+    N[:, 0, 0], N[:, 2, 0] = -sin, cos
+    N[:, 1, 1] = 1.0
+    N[:, 0, 2], N[:, 2, 2] = cos, sin
+    return w, N
+
+
+def _spectral(N: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """sum_a values_a N_a (x) N_a."""
+    return (N * values[:, None, :]) @ np.swapaxes(N, 1, 2)
+
+
+def _check_J(F: np.ndarray) -> np.ndarray:
+    J = np.linalg.det(F)
+    bad = ~(J > 0)
+    if bad.any():
+        raise InvertedElementError(int(bad.sum()), float(np.nanmin(J)) if np.isfinite(J).any() else float("nan"))
+    return J
+
+
+class Isotropic(QuadratureLaw):
+    """Isotropic elastic(-plastic) solid, small or finite strain, at quadrature points."""
+
+    name = "isotropic"
+
+    def __init__(self, context: LawContext, regions: dict[str, RegionMaterial]):
+        super().__init__(context, regions)
+        mats = list(regions.values())
+        self.finite = context.kinematics_kind == "finite"
+        self.convention = context.convention
+        self.E0 = self.point_values([m.E_MPa for m in mats])
+        self.E1 = self.point_values([m.E_potassiated_MPa if m.E_potassiated_MPa is not None else m.E_MPa
+                                     for m in mats])
+        self.nu = self.point_values([m.nu for m in mats])
+        self.beta = self.point_values([m.volumetric_expansion for m in mats])
+        sy0 = [m.yield_strength_MPa if m.plastic else np.inf for m in mats]
+        sy1 = [m.yield_strength_potassiated_MPa if (m.plastic and m.yield_strength_potassiated_MPa is not None)
+               else s for m, s in zip(mats, sy0)]
+        self.sy0, self.sy1 = self.point_values(sy0), self.point_values(sy1)
+        self.H = self.point_values([m.hardening_modulus_MPa for m in mats])
+
+    # --- material parameters at theta ----------------------------------------------------
+
+    def _parameters(self, theta: np.ndarray):
+        E = self.E0 + theta * (self.E1 - self.E0)
+        mu = E / (2.0 * (1.0 + self.nu))
+        lam = E * self.nu / ((1.0 + self.nu) * (1.0 - 2.0 * self.nu))
+        with np.errstate(invalid="ignore"):
+            sy = np.where(np.isfinite(self.sy0), self.sy0 + theta * (self.sy1 - self.sy0), np.inf)
+        s = 1.0 + eigenstrain_numpy(theta, self.beta, self.convention)
+        return lam, mu, sy, s
+
+    def initial_state(self, n: int) -> dict[str, np.ndarray]:
+        if self.context.kinematics_kind == "finite":
+            return {"Cp_inv": np.broadcast_to(np.eye(3), (n, 3, 3)).copy(), "epbar": np.zeros(n)}
+        return {"eps_p": np.zeros((n, 3, 3)), "epbar": np.zeros(n)}
+
+    def response(self, F, theta, state) -> PointResponse:
+        if self.finite:
+            return self._finite_response(F, theta, state)
+        return self._small_response(F, theta, state)
+
+    # --- small strain: radial return ------------------------------------------------------
+
+    def _small_response(self, F, theta, state) -> PointResponse:
+        J = _check_J(F)
+        lam, mu, sy, s = self._parameters(theta)
+        H = self.H
+        K = lam + 2.0 * mu / 3.0
+        eye = np.eye(3)
+        eps = _sym(F - eye)
+        trial = eps - (s - 1.0)[:, None, None] * eye - state["eps_p"]
+        tr = np.trace(trial, axis1=1, axis2=2)
+        dev = trial - tr[:, None, None] * eye / 3.0
+        norm = np.sqrt(np.einsum("nij,nij->n", dev, dev))
+        q = np.sqrt(1.5) * 2.0 * mu * norm
+        f = q - (sy + H * state["epbar"])
+        plastic = f > 0
+        dgamma = np.where(plastic, f / (3.0 * mu + H), 0.0)
+        safe_q = np.where(q > 0, q, 1.0)
+        factor = 1.0 - 3.0 * mu * dgamma / safe_q
+        sigma = K[:, None, None] * tr[:, None, None] * eye + (2.0 * mu * factor)[:, None, None] * dev
+        eps_p = state["eps_p"] + (3.0 * mu * dgamma / safe_q)[:, None, None] * dev
+        epbar = state["epbar"] + dgamma
+        # consistent tangent C_ijkl, then its flat components
+        Isym = 0.5 * (np.einsum("ik,jl->ijkl", eye, eye) + np.einsum("il,jk->ijkl", eye, eye))
+        II = np.einsum("ij,kl->ijkl", eye, eye)
+        Idev = Isym - II / 3.0
+        n_hat = dev / np.where(norm > 0, norm, 1.0)[:, None, None]
+        coef = np.where(plastic, 6.0 * mu**2 * (1.0 / (3.0 * mu + H) - dgamma / safe_q), 0.0)
+        C = (K[:, None, None, None, None] * II + (2.0 * mu * factor)[:, None, None, None, None] * Idev
+             - coef[:, None, None, None, None] * np.einsum("nij,nkl->nijkl", n_hat, n_hat))
+        comps = self.context.kinematics.components
+        tangent = np.stack([np.stack([C[:, i, j, k, l] for k, l in comps], axis=1) for i, j in comps], axis=1)
+        elastic = trial - (eps_p - state["eps_p"])
+        energy = 0.5 * np.einsum("nij,nij->n", sigma, elastic)
+        return PointResponse(P=sigma, tangent=tangent, state={"eps_p": eps_p, "epbar": epbar}, cauchy=sigma,
+                             energy=energy, equivalent_plastic_strain=epbar, J=J)
+
+    # --- finite strain: Hencky + exponential-map J2 --------------------------------------
+
+    def _finite_map(self, F, lam, mu, sy, s, state, full: bool):
+        """The return map at F: P, and with ``full`` also (tau, eps_e, N, dgamma, trial data)."""
+        Fbar = F / s[:, None, None]
+        be = _sym(Fbar @ state["Cp_inv"] @ np.swapaxes(Fbar, 1, 2))
+        w, N = sym_eig(be, self.context.kinematics.axisymmetric)
+        if not (w > 0).all():
+            raise InvertedElementError(int((~(w > 0)).any(axis=1).sum()), float(np.nanmin(w)))
+        eps = 0.5 * np.log(w)  # principal trial elastic log strains
+        tr = eps.sum(axis=1)
+        dev = eps - tr[:, None] / 3.0
+        norm = np.sqrt((dev**2).sum(axis=1))
+        q = np.sqrt(1.5) * 2.0 * mu * norm
+        f = q - (sy + self.H * state["epbar"])
+        plastic = f > 0
+        dgamma = np.where(plastic, f / (3.0 * mu + self.H), 0.0)
+        safe_q = np.where(q > 0, q, 1.0)
+        eps_e = tr[:, None] / 3.0 + dev * (1.0 - 3.0 * mu * dgamma / safe_q)[:, None]
+        tau_p = lam[:, None] * eps_e.sum(axis=1)[:, None] + 2.0 * mu[:, None] * eps_e
+        tau = _spectral(N, tau_p)
+        Js = s**3
+        P = Js[:, None, None] * tau @ np.swapaxes(inv3(F), 1, 2)
+        if not full:
+            return P
+        return P, tau, eps_e, N, dgamma, {"w": w, "dev": dev, "norm": norm, "q": q, "plastic": plastic}
+
+    def _finite_tangent(self, F, lam, mu, s, tau, N, dgamma, trial, state) -> np.ndarray:
+        """The consistent tangent dP/dF (flat components) of :meth:`_finite_map`, analytic:
+        dbe = l be + be l^T with l = dF F^-1; d eps_trial = 1/2 D ln(be)[dbe] by the
+        Daleckii-Krein formula in the eigenbasis of be (divided differences of ln, their limit
+        1/b at equal eigenvalues); d tau = the small-strain algorithmic modulus of the radial
+        return applied to d eps_trial; dP = Js (d tau F^-T - tau F^-T dF^T F^-T)."""
+        comps = self.context.kinematics.components
+        n, m = F.shape[0], len(comps)
+        Fi = inv3(F)
+        w = trial["w"]
+        # divided differences of ln at the eigenvalues, robust for close ones (log1p(d) / d)
+        wa, wb = w[:, :, None], w[:, None, :]
+        d = (wa - wb) / wb
+        small = np.abs(d) < 1e-6
+        ratio = np.where(small, 1.0 - d / 2.0 + d * d / 3.0, np.log1p(np.where(small, 0.0, d)) / np.where(small, 1.0, d))
+        G = ratio / wb
+        # algorithmic modulus in the eigenbasis: K tr I + 2 mu f dev - c nhat (nhat : .)
+        K = lam + 2.0 * mu / 3.0
+        q, norm, plastic = trial["q"], trial["norm"], trial["plastic"]
+        safe_q = np.where(q > 0, q, 1.0)
+        f = 1.0 - 3.0 * mu * dgamma / safe_q
+        c = np.where(plastic, 6.0 * mu**2 * (1.0 / (3.0 * mu + self.H) - dgamma / safe_q), 0.0)
+        nhat = trial["dev"] / np.where(norm > 0, norm, 1.0)[:, None]  # (n, 3), principal
+        Fbar = F / s[:, None, None]
+        be = _sym(Fbar @ state["Cp_inv"] @ np.swapaxes(Fbar, 1, 2))
+        Nt = np.swapaxes(N, 1, 2)
+        FiT = np.swapaxes(Fi, 1, 2)
+        tauFiT = tau @ FiT
+        Js = s**3
+        tangent = np.empty((n, m, m))
+        eye = np.eye(3)
+        for b, (k, l) in enumerate(comps):
+            # l = dF F^-1 with dF = e_k (x) e_l: row k of l is row l of F^-1
+            L = np.zeros((n, 3, 3))
+            L[:, k, :] = Fi[:, l, :]
+            A = L @ be
+            X = Nt @ (A + np.swapaxes(A, 1, 2)) @ N
+            deps = 0.5 * X * G
+            tr = np.trace(deps, axis1=1, axis2=2)
+            dev = deps - tr[:, None, None] * eye / 3.0
+            nn = np.einsum("na,naa->n", nhat, deps)
+            dtau_e = (K * tr)[:, None, None] * eye + (2.0 * mu * f)[:, None, None] * dev
+            dtau_e[:, [0, 1, 2], [0, 1, 2]] -= (c * nn)[:, None] * nhat
+            dtau = N @ dtau_e @ Nt
+            # d(F^-T) = -F^-T dF^T F^-T, dF^T = e_l (x) e_k
+            second = tauFiT[:, :, l][:, :, None] * FiT[:, k, :][:, None, :]
+            dP = Js[:, None, None] * (dtau @ FiT - second)
+            for a, (i, j) in enumerate(comps):
+                tangent[:, a, b] = dP[:, i, j]
+        return tangent
+
+    def finite_tangent_by_differences(self, F, theta, state) -> np.ndarray:
+        """dP/dF by central differences of the return map (step 1e-6): the check of the
+        analytic tangents."""
+        lam, mu, sy, s = self._parameters(theta)
+        comps = self.context.kinematics.components
+        out = np.empty((F.shape[0], len(comps), len(comps)))
+        for b, (k, l) in enumerate(comps):
+            Fp, Fm = F.copy(), F.copy()
+            Fp[:, k, l] += TANGENT_STEP
+            Fm[:, k, l] -= TANGENT_STEP
+            dP = (self._finite_map(Fp, lam, mu, sy, s, state, False)
+                  - self._finite_map(Fm, lam, mu, sy, s, state, False)) / (2.0 * TANGENT_STEP)
+            for a, (i, j) in enumerate(comps):
+                out[:, a, b] = dP[:, i, j]
+        return out
+
+    def _finite_map_axisymmetric(self, flat, lam, mu, sy, s, state, full: bool = False):
+        """:meth:`_finite_map` (P only) for axisymmetric tensors, written on their (r, z) block and
+        theta-theta entry component by component: the same map, ~10 times faster. ``flat`` holds
+        F as (rr, rz, zr, zz, tt); returns P the same way."""
+        a, b, c, d, t = (flat[:, k] / s for k in range(5))  # F / s
+        Cp = state["Cp_inv"]
+        C11, C12, C22, Ctt = Cp[:, 0, 0], Cp[:, 0, 2], Cp[:, 2, 2], Cp[:, 1, 1]
+        M11, M12 = a * C11 + b * C12, a * C12 + b * C22
+        M21, M22 = c * C11 + d * C12, c * C12 + d * C22
+        be11, be12, be22 = M11 * a + M12 * b, M11 * c + M12 * d, M21 * c + M22 * d
+        be_tt = t * t * Ctt
+        mean, half = 0.5 * (be11 + be22), np.hypot(0.5 * (be11 - be22), be12)
+        w1, w3 = mean - half, mean + half
+        if not ((w1 > 0).all() and (be_tt > 0).all()):
+            raise InvertedElementError(int((~((w1 > 0) & (be_tt > 0))).sum()), float(min(w1.min(), be_tt.min())))
+        phi = 0.5 * np.arctan2(2.0 * be12, be11 - be22)
+        cos, sin = np.cos(phi), np.sin(phi)
+        e1, e2, e3 = 0.5 * np.log(w1), 0.5 * np.log(be_tt), 0.5 * np.log(w3)
+        tr = e1 + e2 + e3
+        d1, d2, d3 = e1 - tr / 3.0, e2 - tr / 3.0, e3 - tr / 3.0
+        norm = np.sqrt(d1 * d1 + d2 * d2 + d3 * d3)
+        q = np.sqrt(1.5) * 2.0 * mu * norm
+        f = q - (sy + self.H * state["epbar"])
+        dgamma = np.where(f > 0, f / (3.0 * mu + self.H), 0.0)
+        scale = 1.0 - 3.0 * mu * dgamma / np.where(q > 0, q, 1.0)
+        # tau = lambda tr(eps_e) + 2 mu eps_e; the return keeps tr and scales the deviator
+        base = (lam + 2.0 * mu / 3.0) * tr
+        t1, t2, t3 = base + 2.0 * mu * d1 * scale, base + 2.0 * mu * d2 * scale, base + 2.0 * mu * d3 * scale
+        # tau block = t1 v1 v1^T + t3 v3 v3^T with v1 = (-sin, cos), v3 = (cos, sin)
+        tau11 = t1 * sin * sin + t3 * cos * cos
+        tau22 = t1 * cos * cos + t3 * sin * sin
+        tau12 = (t3 - t1) * sin * cos
+        Js = s**3
+        a0, b0, c0, d0, t0 = (flat[:, k] for k in range(5))
+        det = a0 * d0 - b0 * c0
+        # F^-T block = [[d, -c], [-b, a]] / det
+        i11, i12, i21, i22 = d0 / det, -c0 / det, -b0 / det, a0 / det
+        P = np.empty_like(flat)
+        P[:, 0] = Js * (tau11 * i11 + tau12 * i21)  # rr
+        P[:, 1] = Js * (tau11 * i12 + tau12 * i22)  # rz
+        P[:, 2] = Js * (tau12 * i11 + tau22 * i21)  # zr
+        P[:, 3] = Js * (tau12 * i12 + tau22 * i22)  # zz
+        P[:, 4] = Js * t2 / t0  # theta-theta
+        if not full:
+            return P
+        # the updated state: be = N exp(2 eps_e) N^T, Cp^-1 = (F/s)^-1 be (F/s)^-T
+        tr_e = tr  # the return is isochoric
+        x1, x2, x3 = (np.exp(2.0 * (tr / 3.0 + dk * scale)) for dk in (d1, d2, d3))
+        b11, b22, b12 = x1 * sin * sin + x3 * cos * cos, x1 * cos * cos + x3 * sin * sin, (x3 - x1) * sin * cos
+        detb = a * d - b * c
+        j11, j12, j21, j22 = d / detb, -b / detb, -c / detb, a / detb  # (F/s)^-1 block
+        N11, N12 = j11 * b11 + j12 * b12, j11 * b12 + j12 * b22
+        N21, N22 = j21 * b11 + j22 * b12, j21 * b12 + j22 * b22
+        Cp_new = np.zeros_like(Cp)
+        Cp_new[:, 0, 0] = N11 * j11 + N12 * j12
+        Cp_new[:, 0, 2] = Cp_new[:, 2, 0] = N11 * j21 + N12 * j22
+        Cp_new[:, 2, 2] = N21 * j21 + N22 * j22
+        Cp_new[:, 1, 1] = x2 / (t * t)
+        Je = np.exp(tr_e)
+        cauchy = np.zeros((flat.shape[0], 3, 3))
+        cauchy[:, 0, 0], cauchy[:, 2, 2], cauchy[:, 1, 1] = tau11 / Je, tau22 / Je, t2 / Je
+        cauchy[:, 0, 2] = cauchy[:, 2, 0] = tau12 / Je
+        e_sq = sum((tr / 3.0 + dk * scale) ** 2 for dk in (d1, d2, d3))
+        energy = Js * (0.5 * lam * tr_e**2 + mu * e_sq)
+        Pfull = np.zeros_like(cauchy)
+        Pfull[:, 0, 0], Pfull[:, 0, 2], Pfull[:, 2, 0], Pfull[:, 2, 2], Pfull[:, 1, 1] = (P[:, k] for k in range(5))
+        return Pfull, {"Cp_inv": Cp_new, "epbar": state["epbar"] + dgamma}, cauchy, energy, det * t0
+
+    def _finite_response(self, F, theta, state) -> PointResponse:
+        if self.context.kinematics.axisymmetric:
+            return self._finite_response_axisymmetric(F, theta, state)
+        J = _check_J(F)
+        lam, mu, sy, s = self._parameters(theta)
+        P, tau, eps_e, N, dgamma, trial = self._finite_map(F, lam, mu, sy, s, state, full=True)
+        Fbar_inv = inv3(F / s[:, None, None])
+        be_new = _spectral(N, np.exp(2.0 * eps_e))
+        Cp_inv = _sym(Fbar_inv @ be_new @ np.swapaxes(Fbar_inv, 1, 2))
+        epbar = state["epbar"] + dgamma
+        tangent = self._finite_tangent(F, lam, mu, s, tau, N, dgamma, trial, state)
+        Je = np.exp(eps_e.sum(axis=1))
+        cauchy = tau / Je[:, None, None]
+        tr_e = eps_e.sum(axis=1)
+        energy = s**3 * (0.5 * lam * tr_e**2 + mu * (eps_e**2).sum(axis=1))
+        return PointResponse(P=P, tangent=tangent, state={"Cp_inv": Cp_inv, "epbar": epbar}, cauchy=cauchy,
+                             energy=energy, equivalent_plastic_strain=epbar, J=J)
+
+    def _finite_response_axisymmetric(self, F, theta, state) -> PointResponse:
+        flat = self.context.kinematics.to_flat(F)
+        lam, mu, sy, s = self._parameters(theta)
+        J = flat[:, 4] * (flat[:, 0] * flat[:, 3] - flat[:, 1] * flat[:, 2])
+        if not (J > 0).all():
+            raise InvertedElementError(int((~(J > 0)).sum()), float(np.nanmin(J)))
+        P, new_state, cauchy, energy, _ = self._finite_map_axisymmetric(flat, lam, mu, sy, s, state, full=True)
+        m = flat.shape[1]
+        tangent = np.empty((flat.shape[0], m, m))
+        h = TANGENT_STEP
+        for b in range(m):
+            fp, fm = flat.copy(), flat.copy()
+            fp[:, b] += h
+            fm[:, b] -= h
+            tangent[:, :, b] = (self._finite_map_axisymmetric(fp, lam, mu, sy, s, state)
+                                - self._finite_map_axisymmetric(fm, lam, mu, sy, s, state)) / (2.0 * h)
+        return PointResponse(P=P, tangent=tangent, state=new_state, cauchy=cauchy, energy=energy,
+                             equivalent_plastic_strain=new_state["epbar"], J=J)

@@ -1,0 +1,238 @@
+"""Laws evaluated at quadrature points: nonlinear (finite strain, plasticity) and path dependent.
+
+A :class:`QuadratureLaw` turns the displacement gradient at the quadrature points of its cells
+into the first Piola stress P and its tangent dP/dF there (numpy, vectorised over points), and
+keeps its state (plastic strain, ...) at those points. The problem's residual is
+``sum P : grad v`` and its Jacobian ``sum (dP/dF : grad du) : grad v`` over these points, so
+the Newton solver needs nothing else from the law. After each converged increment the law
+commits its state; after each stage it recovers point values for the results (Cauchy stress,
+equivalent plastic strain) by an L2 projection per cell onto DG(k - 1).
+
+Units: stresses MPa, lengths nm. Flat components follow
+:attr:`swellfem.physics.kinematics.SmallStrain.components`.
+"""
+
+from __future__ import annotations
+
+import abc
+import dataclasses
+
+import basix
+import basix.ufl
+import numpy as np
+import ufl
+
+from ..._backend import PETSc
+from .base import LawContext, MaterialLaw, RegionMaterial
+
+from dolfinx import fem  # noqa: E402
+from dolfinx.fem import petsc as fem_petsc  # noqa: E402
+
+
+class InvertedElementError(ArithmeticError):
+    """det F <= 0 (or a non-positive stretch) at a quadrature point."""
+
+    def __init__(self, count: int, J_min: float):
+        super().__init__(f"{count} quadrature points with det F <= 0 (min {J_min:.3g}): inverted elements")
+        self.count = count
+        self.J_min = J_min
+
+
+@dataclasses.dataclass
+class PointResponse:
+    """What a law gives at its points (n points, m flat components)."""
+
+    P: np.ndarray  # (n, 3, 3) first Piola stress, MPa
+    tangent: np.ndarray  # (n, m, m) dP/dF in flat components, MPa
+    state: dict[str, np.ndarray]  # the trial state (committed if the increment converges)
+    cauchy: np.ndarray  # (n, 3, 3) Cauchy stress, MPa
+    energy: np.ndarray  # (n,) stored elastic energy per reference volume, MPa
+    equivalent_plastic_strain: np.ndarray  # (n,)
+    J: np.ndarray  # (n,) det F
+
+
+class LocalProjector:
+    """L2 projection (weighted like the problem's integrals) onto a discontinuous space, one
+    right-hand side form per target; the mass matrix is block diagonal, CG + Jacobi solves it."""
+
+    def __init__(self, space, weight, dx):
+        t, q = ufl.TrialFunction(space), ufl.TestFunction(space)
+        self.space = space
+        self.A = fem_petsc.assemble_matrix(fem.form(ufl.inner(t, q) * weight * dx))
+        self.A.assemble()
+        self.b = fem_petsc.create_vector(space)
+        ksp = PETSc.KSP().create(space.mesh.comm)
+        ksp.setOperators(self.A)
+        ksp.setType("cg")
+        ksp.getPC().setType("jacobi")
+        ksp.setTolerances(rtol=1e-12, atol=1e-30, max_it=2000)
+        self.ksp = ksp
+
+    def project(self, L, target) -> None:
+        b = self.b
+        with b.localForm() as loc:
+            loc.set(0.0)
+        fem_petsc.assemble_vector(b, L)
+        b.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
+        self.ksp.solve(b, target.x.petsc_vec)
+        if self.ksp.getConvergedReason() < 0:
+            from ..solver import SolverError
+
+            raise SolverError("local projection of the stress did not converge")
+        target.x.scatter_forward()
+
+    def destroy(self) -> None:
+        self.ksp.destroy()
+        self.A.destroy()
+        self.b.destroy()
+
+
+class QuadratureLaw(MaterialLaw):
+    """Base of the laws that work point by point at quadrature points (see module docstring)."""
+
+    linear = False
+
+    def __init__(self, context: LawContext, regions: dict[str, RegionMaterial]):
+        super().__init__(context, regions)
+        ctx = context
+        mesh = ctx.mesh
+        kin = ctx.kinematics
+        self.m = len(kin.components)
+        cell = mesh.basix_cell()
+        self.points, _ = basix.make_quadrature(cell, ctx.quadrature_degree)
+        self.nq = self.points.shape[0]
+
+        def space(shape):
+            return fem.functionspace(mesh, basix.ufl.quadrature_element(
+                cell, value_shape=shape, scheme="default", degree=ctx.quadrature_degree))
+
+        self.P_q = fem.Function(space((self.m,)), name="first_piola")
+        self.D_q = fem.Function(space((self.m, self.m)), name="tangent")
+        scalar = space(())
+        self.energy_q = fem.Function(scalar, name="energy_density")
+        self.epbar_q = fem.Function(scalar, name="equivalent_plastic_strain")
+        self.J_q = fem.Function(scalar, name="J")
+        self.cauchy_q = fem.Function(space((3, 3)), name="cauchy_at_points")
+
+        # This law's owned cells, and the region of each of its points.
+        n_owned = mesh.topology.index_map(mesh.topology.dim).size_local
+        cells, region_of = [], []
+        for k, name in enumerate(regions):
+            c = self.cells(name)
+            c = c[c < n_owned]
+            cells.append(c)
+            region_of.append(np.full(len(c), k))
+        self.law_cells = np.concatenate(cells).astype(np.int32) if cells else np.zeros(0, np.int32)
+        self.point_region = np.repeat(np.concatenate(region_of), self.nq) if cells else np.zeros(0, int)
+        self.n_points = len(self.law_cells) * self.nq
+        self._dofs: dict[int, np.ndarray] = {}  # point dofs of the law's cells, per function
+
+        self.grad_expr = fem.Expression(kin.gradient_components(ctx.displacement), self.points)
+        self.theta_expr = fem.Expression(ctx.theta, self.points)
+        self.state = self.initial_state(self.n_points)
+        self.trial_state = self.state
+        self.last: PointResponse | None = None
+
+        # Recovered point values for the results: Cauchy stress and plastic strain on DG(k-1).
+        deg = max(ctx.degree - 1, 0)
+        self.sigma_h = fem.Function(fem.functionspace(mesh, ("DG", deg, (3, 3))), name="cauchy_stress")
+        self.epbar_h = fem.Function(fem.functionspace(mesh, ("DG", deg)), name="equivalent_plastic_strain")
+        dx = ufl.Measure("dx", domain=mesh, subdomain_data=ctx.cell_tags,
+                         metadata={"quadrature_degree": ctx.quadrature_degree, "quadrature_scheme": "default"})
+        self.dx = dx
+        self._sigma_projector = LocalProjector(self.sigma_h.function_space, ctx.weight, dx)
+        self._epbar_projector = LocalProjector(self.epbar_h.function_space, ctx.weight, dx)
+        self._sigma_L = fem.form(ufl.inner(self.cauchy_q, ufl.TestFunction(self.sigma_h.function_space))
+                                 * ctx.weight * dx(self.tags))
+        self._epbar_L = fem.form(self.epbar_q * ufl.TestFunction(self.epbar_h.function_space)
+                                 * ctx.weight * dx(self.tags))
+
+    # --- what a concrete law provides ----------------------------------------------------
+
+    @abc.abstractmethod
+    def initial_state(self, n: int) -> dict[str, np.ndarray]:
+        """The state of ``n`` points before any load."""
+
+    @abc.abstractmethod
+    def response(self, F: np.ndarray, theta: np.ndarray, state: dict[str, np.ndarray]) -> PointResponse:
+        """Stress, tangent and trial state at the law's points for deformation gradients
+        ``F`` (n, 3, 3) and potassiation ``theta`` (n,), from the committed ``state``.
+        Raises :class:`InvertedElementError` where det F <= 0."""
+
+    def point_values(self, per_region) -> np.ndarray:
+        """A per-region value (list in region order) at every point of this law."""
+        return np.asarray(per_region, dtype=float)[self.point_region]
+
+    # --- plumbing ----------------------------------------------------------------------
+
+    def _at_points(self, expr, width: int) -> np.ndarray:
+        if len(self.law_cells) == 0:
+            return np.zeros((0, width))
+        return np.asarray(expr.eval(self.context.mesh, self.law_cells)).reshape(-1, width)
+
+    def _store(self, f, values: np.ndarray, width: int) -> None:
+        dofs = self._dofs.get(id(f))
+        if dofs is None:
+            dofs = self._dofs[id(f)] = f.function_space.dofmap.list[self.law_cells].ravel()
+        f.x.array.reshape(-1, width)[dofs] = values.reshape(-1, width)
+        f.x.scatter_forward()
+
+    def evaluate(self) -> PointResponse:
+        """The response at the current displacement and theta; stores P and dP/dF for the
+        residual and Jacobian forms and keeps the trial state."""
+        grad = self._at_points(self.grad_expr, self.m)
+        theta = self._at_points(self.theta_expr, 1)[:, 0]
+        F = self.context.kinematics.to_tensor(grad) + np.eye(3)
+        resp = self.response(F, theta, self.state)
+        self._store(self.P_q, self.context.kinematics.to_flat(resp.P), self.m)
+        self._store(self.D_q, resp.tangent, self.m * self.m)
+        self.trial_state = resp.state
+        self.last = resp
+        return resp
+
+    def commit(self) -> None:
+        """Accept the trial state of the last :meth:`evaluate` (a converged increment)."""
+        self.state = self.trial_state
+
+    def residual(self, v):
+        """This law's share of the virtual work, P : grad v (UFL)."""
+        kin = self.context.kinematics
+        return ufl.inner(self.P_q, kin.gradient_components(v)) * self.context.weight * self.dx(self.tags)
+
+    def jacobian(self, du, v):
+        kin = self.context.kinematics
+        return (ufl.inner(ufl.dot(self.D_q, kin.gradient_components(du)), kin.gradient_components(v))
+                * self.context.weight * self.dx(self.tags))
+
+    def update(self) -> None:
+        """Recover the Cauchy stress and plastic strain of the last evaluation for the results."""
+        resp = self.last
+        if resp is None:
+            return
+        self._store(self.cauchy_q, resp.cauchy, 9)
+        self._store(self.epbar_q, resp.equivalent_plastic_strain, 1)
+        self._store(self.energy_q, resp.energy, 1)
+        self._store(self.J_q, resp.J, 1)
+        self._sigma_projector.project(self._sigma_L, self.sigma_h)
+        self._epbar_projector.project(self._epbar_L, self.epbar_h)
+
+    def stress(self, w, evaluation: bool = True):
+        if not evaluation:
+            raise TypeError(f"law {self.name!r} gives its stress at quadrature points (residual/jacobian)")
+        return self.sigma_h
+
+    def energy_density(self, w):
+        return self.energy_q
+
+    def plastic_strain(self):
+        """Equivalent plastic strain (recovered, DG(k-1))."""
+        return self.epbar_h
+
+    def region_point_values(self, name: str, values: np.ndarray) -> np.ndarray:
+        """The entries of a per-point array that belong to region ``name``."""
+        k = list(self.regions).index(name)
+        return values[self.point_region == k]
+
+    def destroy(self) -> None:
+        self._sigma_projector.destroy()
+        self._epbar_projector.destroy()

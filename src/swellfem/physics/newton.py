@@ -1,0 +1,103 @@
+"""Newton's method with load increments for the nonlinear displacement problem.
+
+One stage moves theta from the last solved field theta_0 to the new one theta_1 along
+theta(a) = theta_0 + a (theta_1 - theta_0), a from 0 to 1, in increments. Each increment is
+solved by Newton with the consistent tangent; a correction that would invert elements is
+shortened (halved, up to 6 times); an increment that does not converge is undone and halved;
+one that converged in <= 3 iterations lets the next grow by 1.5, one that took >= 8 halves the
+next (Stewart & Anand's rule, GUIDE §7, with bounds that suit a quadratically converging
+Newton from 1e-8 relative tolerance). Below ``min_step`` the stage fails with
+:class:`~swellfem.physics.solver.SolverError`.
+
+Convergence: the residual norm (free dofs, N = MPa nm^2) falls below ``rtol`` times the first
+residual of the increment or below ``atol`` times the largest first residual seen (the load
+scale of the problem).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+
+@dataclasses.dataclass(frozen=True)
+class NewtonOptions:
+    """Tolerances and the increment rule."""
+
+    initial_increments: int = 1  # per stage, before cuts and growth
+    rtol: float = 1e-8
+    atol: float = 1e-11  # relative to the load scale
+    max_iterations: int = 12
+    min_step: float = 1.0 / 4096  # of a stage
+    grow: float = 1.5
+    easy_iterations: int = 3
+    hard_iterations: int = 8
+    backtracks: int = 6  # halvings of a correction that inverts elements
+
+
+class NewtonFailure(RuntimeError):
+    """An increment did not converge."""
+
+
+@dataclasses.dataclass
+class IncrementRecord:
+    """One accepted increment: its end point a in [0, 1], Newton iterations, residual norms."""
+
+    end: float
+    iterations: int
+    residuals: list[float]
+
+
+@dataclasses.dataclass
+class StageSolve:
+    """What the increments of one stage took."""
+
+    increments: list[IncrementRecord] = dataclasses.field(default_factory=list)
+    cutbacks: int = 0
+    linear_iterations: int = 0
+
+    @property
+    def newton_iterations(self) -> int:
+        return sum(r.iterations for r in self.increments)
+
+
+def newton(evaluate, residual_norm, correct, options: NewtonOptions, load_scale: float,
+           backtrack=None) -> tuple[int, list[float]]:
+    """Iterate ``correct()`` (one linear solve and update) until the residual converges.
+
+    ``evaluate()`` updates the laws at the current displacement (may raise
+    :class:`~swellfem.physics.laws.InvertedElementError`); ``residual_norm()`` assembles the
+    residual and returns its norm. A correction that inverts elements is shortened by halves
+    (``backtrack(fraction)`` takes that fraction of it back), at most ``options.backtracks``
+    times. Returns (iterations, residual norms); raises :class:`NewtonFailure`."""
+    from .laws import InvertedElementError
+
+    history: list[float] = []
+    for k in range(options.max_iterations + 1):
+        length = 1.0
+        for _ in range(options.backtracks + 1):
+            try:
+                evaluate()
+                break
+            except InvertedElementError:
+                if k == 0 or backtrack is None or length < 2.0 ** -options.backtracks:
+                    raise
+                backtrack(0.5 * length)
+                length *= 0.5
+        else:
+            raise NewtonFailure("corrections invert elements even when shortened")
+        norm = residual_norm()
+        history.append(norm)
+        if not np.isfinite(norm):
+            raise NewtonFailure(f"residual is {norm} after {k} iterations")
+        first = history[0]
+        if norm <= options.rtol * first or norm <= options.atol * max(load_scale, first):
+            return k, history
+        if k >= 3 and norm > 1e3 * first:
+            raise NewtonFailure(f"diverging (residual {norm:.3g} from {first:.3g})")
+        if k == options.max_iterations:
+            break
+        correct()
+    raise NewtonFailure(f"no convergence in {options.max_iterations} iterations "
+                        f"(residual {history[-1]:.3g} from {history[0]:.3g})")
