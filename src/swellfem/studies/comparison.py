@@ -1,5 +1,11 @@
 """Comparisons of several models stage by stage (the ZnSe double-carbon case): the
-comparison file, the table and the claim checks. No dolfinx here.
+comparison file, its model variants, the table and the claim checks. No dolfinx here.
+
+A comparison file may define ``[[variants]]``: model variants (e.g. small-strain elastic,
+finite-strain elastic, finite strain with a yielding particle), each a ``label`` and ``set``
+overrides (``--set`` style) applied to every model's case before those of the command line.
+Every model runs under every variant; ``headline`` names the variant reported first.
+Without variants a comparison is one implicit variant (label ``None``) with no overrides.
 
 Table columns: ``model``, ``soc``, ``mode``, ``time_s``, ``front_radius_nm``, then
 ``<region>.<metric>`` with the metric names of ``summary.json`` (MPa), the particle's axis
@@ -11,6 +17,7 @@ particle) and ``<particle>.axial_sigma_zz_absmax_MPa``, each interface's normal 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import re
 import tomllib
@@ -53,14 +60,50 @@ class ModelEntry(Strict):
     case: str
 
 
+class VariantEntry(Strict):
+    """A model variant: ``set`` overrides (``dotted.key=value``, as ``--set`` takes them)
+    applied to every model's case; ``label`` names it in tables and its output folder."""
+
+    label: Annotated[str, Field(min_length=1)]
+    description: str = ""
+    set: list[str] = Field(default_factory=list)
+    #: what the variant assumes that no case key says (e.g. why a yield strength), for the report
+    assumptions: list[str] = Field(default_factory=list)
+
+
 class ComparisonSpec(Strict):
-    """A comparison file: models (case files, relative to it) compared stage by stage."""
+    """A comparison file: models (case files, relative to it) compared stage by stage,
+    optionally under several model variants."""
 
     title: str
     particle_region: str
     claim_model: str
     assumptions: list[str] = Field(default_factory=list)
     models: Annotated[list[ModelEntry], Field(min_length=2)]
+    variants: list[VariantEntry] = Field(default_factory=list)
+    headline: str | None = None  # the label of the variant reported first (default: the first)
+
+
+@dataclasses.dataclass
+class Variant:
+    """One variant as run: its overrides and every model's case with them applied.
+    ``label`` is None for a comparison without variants (written as before, no variant column)."""
+
+    label: str | None
+    description: str
+    set: list[str]
+    assumptions: list[str]
+    headline: bool
+    models: list[tuple[str, Case]]
+
+    @property
+    def directory(self) -> str:
+        """Folder of this variant in OUTDIR ("" without variants: OUTDIR itself)."""
+        return slug(self.label) if self.label is not None else ""
+
+
+#: names in OUTDIR that a variant's folder may not take
+RESERVED_NAMES = ("report.md", "comparison.csv", "comparison.md", "comparison.json", "models", "figures", "pictures")
 
 
 def slug(text: str) -> str:
@@ -68,8 +111,68 @@ def slug(text: str) -> str:
 
 
 def load_comparison(path: Path, overrides: list[str] | None = None) -> tuple[ComparisonSpec, list[tuple[str, Case]]]:
-    """Read a comparison file and its model cases (each with ``overrides`` applied)."""
+    """Read a comparison file and its model cases (each with ``overrides`` applied, no
+    variant's). Every variant is validated too (:func:`load_variants`)."""
+    spec, variants = load_variants(path, overrides)
+    if spec.variants:
+        return spec, _load_models(spec, Path(path), list(overrides or []))
+    return spec, variants[0].models
+
+
+def load_variants(path: Path, overrides: list[str] | None = None,
+                  select: list[str] | None = None) -> tuple[ComparisonSpec, list[Variant]]:
+    """Read a comparison file and make its variants, the headline first, then the others in
+    file order; every model's case is loaded with the variant's ``set`` and then ``overrides``.
+    ``select``: only these variant labels (the first of them becomes the headline if the
+    headline is not among them). Raises :class:`CaseError` before anything runs."""
     path = Path(path)
+    spec = _read_spec(path)
+    overrides = list(overrides or [])
+    if not spec.variants:
+        if spec.headline is not None:
+            raise CaseError("names a variant, but the file has no [[variants]]", source=path, key="headline",
+                            value=spec.headline)
+        if select:
+            raise CaseError("the comparison file has no [[variants]] to select from", source=path, key="--variant",
+                            value=select[0])
+        return spec, [Variant(None, "", [], [], True, _load_models(spec, path, overrides))]
+    labels = [v.label for v in spec.variants]
+    for i, v in enumerate(spec.variants):
+        s = slug(v.label)
+        if not s or s.startswith("."):
+            raise CaseError("cannot name a folder; use letters, digits, '-', '_' or '.'", source=path,
+                            key=f"variants[{i}].label", value=v.label)
+        if s in RESERVED_NAMES:
+            raise CaseError(f"'{s}' is taken in the output folder ({', '.join(RESERVED_NAMES)})", source=path,
+                            key=f"variants[{i}].label", value=v.label)
+        if [slug(u) for u in labels].index(s) != i:
+            raise CaseError(f"two variants have the folder name '{s}'; give one another label", source=path,
+                            key=f"variants[{i}].label", value=v.label)
+    headline = spec.headline if spec.headline is not None else labels[0]
+    if headline not in labels:
+        raise CaseError(f"not one of the variants {labels}", source=path, key="headline", value=spec.headline)
+    chosen = list(spec.variants)
+    if select:
+        for name in select:
+            if name not in labels:
+                raise CaseError(f"not one of the variants {labels}", source=path, key="--variant", value=name)
+        chosen = [v for v in spec.variants if v.label in select]
+        if headline not in select:
+            headline = chosen[0].label
+    chosen.sort(key=lambda v: v.label != headline)  # stable: the headline first, the others in file order
+    variants = []
+    for v in chosen:
+        try:
+            models = _load_models(spec, path, list(v.set) + overrides)
+        except CaseError as exc:
+            raise CaseError(f"in variant '{v.label}' (set = {v.set}): {exc.detail}", source=exc.source, key=exc.key,
+                            value=exc.value, about_keys=exc.about_keys) from None
+        variants.append(Variant(v.label, v.description, list(v.set), list(v.assumptions), v.label == headline,
+                                models))
+    return spec, variants
+
+
+def _read_spec(path: Path) -> ComparisonSpec:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -83,6 +186,12 @@ def load_comparison(path: Path, overrides: list[str] | None = None) -> tuple[Com
     labels = [m.label for m in spec.models]
     if spec.claim_model not in labels:
         raise CaseError(f"not one of the models {labels}", source=path, key="claim_model", value=spec.claim_model)
+    return spec
+
+
+def _load_models(spec: ComparisonSpec, path: Path, overrides: list[str]) -> list[tuple[str, Case]]:
+    """Every model's case with ``overrides`` applied; they must share their stages."""
+    labels = [m.label for m in spec.models]
     models = []
     for m in spec.models:
         case = load_case(path.parent / m.case, overrides)
@@ -96,7 +205,7 @@ def load_comparison(path: Path, overrides: list[str] | None = None) -> tuple[Com
     modes = {c.stages.mode for _, c in models}
     if len(socs) > 1 or len(modes) > 1:
         raise CaseError("the models must share their stages (mode and soc)", source=path, key="models", value=labels)
-    return spec, models
+    return models
 
 
 def table_rows(spec: ComparisonSpec, summaries: dict[str, dict]) -> tuple[list[str], list[dict]]:
@@ -124,6 +233,16 @@ def table_rows(spec: ComparisonSpec, summaries: dict[str, dict]) -> tuple[list[s
             row = {c: flat.get(c) for c in columns}
             row["model"] = label
             rows.append(row)
+    return columns, rows
+
+
+def variant_table(tables: list[tuple[str, list[str], list[dict]]]) -> tuple[list[str], list[dict]]:
+    """One table of several variants' tables ``(label, columns, rows)``: a ``variant`` column
+    first, then the union of their columns (a column one variant lacks is empty there)."""
+    columns = ["variant"]
+    for _, cols, _ in tables:
+        columns += [c for c in cols if c not in columns]
+    rows = [{**{c: None for c in columns}, **r, "variant": label} for label, _, rs in tables for r in rs]
     return columns, rows
 
 

@@ -1,0 +1,53 @@
+"""Failure is never a result: Newton that cannot converge at the smallest increment raises a
+one-line SolverError (exit 3, nothing written), and an inverted element (det F <= 0) is an error."""
+
+from __future__ import annotations
+
+import pytest
+
+from swellfem.case import load_case
+
+from conftest import CASES, swellfem_cli
+
+LAME = CASES / "verification" / "lame_3layer.toml"
+COARSE = ['mesh.size="15 nm"', 'mesh.interface_size="5 nm"', "mesh.min_elements_across_layer=1"]
+
+
+def test_newton_failure_at_the_smallest_increment_is_an_error():
+    from swellfem.physics import NewtonOptions, SolverError
+    from swellfem.studies.run import build_problem
+
+    case = load_case(LAME, ["model.kinematics=finite", *COARSE])
+    problem = build_problem(case)
+    problem.newton_options = NewtonOptions(max_iterations=1, min_step=0.25)  # cannot converge in one step
+    problem.theta.x.array[:] = 1.0
+    with pytest.raises(SolverError, match="smallest load increment"):
+        problem.solve()
+    problem.destroy()
+
+
+def test_inverted_elements_are_an_error_not_a_result():
+    from swellfem.physics import SolverError
+    from swellfem.results.measures import StageEvaluator
+    from swellfem.studies.run import build_problem
+
+    case = load_case(LAME, COARSE)
+    problem = build_problem(case)
+    evaluator = StageEvaluator(problem)
+    problem.u.interpolate(lambda x: -2.0 * x[:2])  # u = -2 x: F = -I in the meridian, det F < 0
+    with pytest.raises(SolverError, match="inverted elements"):
+        evaluator.evaluate()
+    problem.destroy()
+
+
+def test_a_failed_newton_solve_exits_3_and_writes_nothing(tmp_path):
+    """Every linear solve fails (one Krylov iteration allowed): Newton cuts the increment down
+    to the smallest one, then the run stops with one line on stderr, exit 3, no OUTDIR."""
+    out = tmp_path / "run"
+    settings = ["model.kinematics=finite", 'model.solver="iterative"', "output.fields=false", *COARSE]
+    res = swellfem_cli("run", str(LAME), "-o", str(out), *sum((["--set", c] for c in settings), []),
+                       env={"PETSC_OPTIONS": "-swellfem_elasticity_ksp_max_it 1"})
+    assert res.returncode == 3, res.stderr
+    assert "smallest load increment" in res.stderr and "Traceback" not in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1
+    assert not out.exists()
