@@ -42,12 +42,18 @@ def format_region_table(summary: dict) -> str:
         ("hoop max", "hoop_max_MPa"),
         ("radial min", "radial_min_MPa"),
     ]
+    plastic = any(m.get("equivalent_plastic_strain_max") for st in summary["stages"] for m in st["regions"].values())
     name_w = max([len(r) for st in summary["stages"] for r in st["regions"]] + [6])
     head = f"{'stage':>5} {'SOC':>5} {'region':<{name_w}} " + " ".join(f"{c[0]:>13}" for c in cols)
-    lines = [f"Per-region stress extrema, MPa (tension positive) — {summary['case']['name']}", head, "-" * len(head)]
+    if plastic:
+        head += f" {'eq. plastic':>11} {'plastic vol.':>12}"
+    lines = [f"Per-region stress extrema, MPa (tension positive; Cauchy stress, {summary['case'].get('kinematics', 'small')} "
+             f"strain) — {summary['case']['name']}", head, "-" * len(head)]
     for st in summary["stages"]:
         for region, m in st["regions"].items():
             vals = " ".join(f"{m[key]:13.1f}" if m[key] is not None else f"{'-':>13}" for _, key in cols)
+            if plastic:
+                vals += f" {m.get('equivalent_plastic_strain_max', 0.0):11.4f} {m.get('plastic_volume_fraction', 0.0):11.1%}"
             lines.append(f"{st['index']:>5} {st['soc']:5.2f} {region:<{name_w}} {vals}")
         lines.append(
             f"{'':>5} {'':>5} {'particle':<{name_w}} apparent volume expansion "
