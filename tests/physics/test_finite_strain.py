@@ -85,3 +85,30 @@ def test_newton_converges_quadratically():
     problem.destroy()
     assert len(orders) >= 3
     assert min(orders) > 1.8, orders
+
+
+def test_finite_strain_error_converges_under_refinement():
+    """Halving the element sizes reduces the largest error against the 1D solution by at
+    least 2 (quadratic elements: about 4 expected)."""
+    case = load_case(LAME, list(FINITE))
+    names = [layer.name for layer in case.geometry.layers]
+    ref = sphere1d_for(case).step(case.stages.soc[0], increments=4)
+    errors = []
+    for size, iface in (("10 nm", "3 nm"), ("5 nm", "1.5 nm")):
+        summary = solve(LAME, *FINITE, f'mesh.size="{size}"', f'mesh.interface_size="{iface}"', "stages.soc=[0.5]")
+        errors.append(max(compare(summary["stages"][0]["regions"], ref, names).values()))
+    assert errors[1] < errors[0] / 2, errors
+
+
+@pytest.mark.slow
+def test_finite_plastic_octant_matches_the_1d_solution():
+    """The yielding-shell case in the 3D octant on the default mesh: 2 % of the peak."""
+    overrides = [*FINITE, 'model.formulation="3d-octant"', 'materials.i-NMC.yield_strength="300 MPa"',
+                 'materials.i-NMC.hardening_modulus="2 GPa"']
+    case = load_case(LAME, overrides)
+    summary = solve(LAME, *overrides)
+    ref = sphere1d_for(case)
+    names = [layer.name for layer in case.geometry.layers]
+    for soc, stage in zip(case.stages.soc, summary["stages"]):
+        errors = compare(stage["regions"], ref.step(soc, increments=20), names)
+        assert max(errors.values()) < 0.02, sorted(errors.items(), key=lambda kv: -kv[1])[:4]
