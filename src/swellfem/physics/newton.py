@@ -1,7 +1,9 @@
 """Newton's method with load increments for the nonlinear displacement problem.
 
 One stage moves theta from the last solved field theta_0 to the new one theta_1 along
-theta(a) = theta_0 + a (theta_1 - theta_0), a from 0 to 1, in increments. Each increment is
+theta(a) = theta_0 + a (theta_1 - theta_0), a from 0 to 1, in increments. The first increment
+of a stage is 1 / ``initial_increments`` of it, or the increment the previous stage ended with
+if that was smaller (stages of one case tend to need alike steps). Each increment is
 solved by Newton with the consistent tangent; a correction that would invert elements is
 shortened (halved, up to 6 times); an increment that does not converge is undone and halved;
 one that converged in <= 3 iterations lets the next grow by 1.5, one that took >= 8 halves the

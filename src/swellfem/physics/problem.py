@@ -171,6 +171,7 @@ class MechanicsProblem:
         self.u_accepted = fem.Function(self.V)
         self.load_scale = 0.0
         self.linear_iterations = 0
+        self.carried_step = 1.0  # the increment (fraction of a stage) the last stage ended with
 
     def _cavity_work(self, v):
         """The work of the cavity pressure p on v (to add to the residual): int p n . v dS with n
@@ -308,6 +309,8 @@ class MechanicsProblem:
 
     def _correct(self) -> None:
         """One Newton correction: J du = R, u -= du (b holds R of the current u)."""
+        for law in self.point_laws:
+            law.store_tangent()
         A = self.A
         A.zeroEntries()
         fem_petsc.assemble_matrix(A, self.jacobian_form, bcs=self.bcs)
@@ -330,7 +333,8 @@ class MechanicsProblem:
         p_start, p_target = self.pressure_solved, float(self.cavity_pressure.value)
         record = StageSolve()
         self.linear_iterations = 0
-        done, step = 0.0, 1.0 / opts.initial_increments
+        # the first step: as the case asks, or smaller where the previous stage needed smaller ones
+        done, step = 0.0, min(1.0 / opts.initial_increments, self.carried_step)
         reason = ""
         while done < 1.0 - 1e-12:
             end = min(1.0, done + step)
@@ -367,6 +371,7 @@ class MechanicsProblem:
                 step /= 2.0
         self.theta_solved.x.array[:] = target
         self.pressure_solved = p_target
+        self.carried_step = min(1.0, step)
         for law in self.laws:
             law.update()
         return SolveInfo(

@@ -50,11 +50,11 @@ def rigid_body_modes(V) -> tuple["PETSc.NullSpace", tuple]:
 class LinearSolver:
     """A KSP for a fixed matrix ``A`` (factorised or preconditioned once).
 
-    ``newton=True``: the matrix changes from one Newton iteration to the next. The factorisation
-    (direct) or the multigrid hierarchy (iterative) of an earlier Jacobian is kept as the
-    preconditioner of a Krylov solve with the current one (GMRES / CG to ``ksp_rtol`` 1e-10, so
-    Newton's convergence is unchanged) and rebuilt only when that solve takes more than
-    :attr:`refresh_iterations` iterations or fails."""
+    ``newton=True``: the matrix changes from one Newton iteration to the next. The multigrid
+    hierarchy (iterative) of an earlier Jacobian is kept as the preconditioner of a GMRES solve
+    with the current one (to ``ksp_rtol`` 1e-10, so Newton's convergence is unchanged) and rebuilt
+    only when that solve takes more than :attr:`refresh_iterations` iterations or fails; a
+    factorisation (direct) is rebuilt for every Jacobian."""
 
     #: Krylov iterations a kept preconditioner may take before it is rebuilt (this solve and next)
     refresh_iterations = 8
@@ -65,6 +65,10 @@ class LinearSolver:
         self.newton = newton
         self.nullspace = None
         self._fresh = True  # the preconditioner is (to be) built from the current matrix
+        # keep a multigrid hierarchy (expensive to build, still a good preconditioner later);
+        # a factorisation is rebuilt every time (a stale LU of a plastic Jacobian took > 8
+        # GMRES iterations half of the time on the ZnSe case: a fresh one is cheaper)
+        self._reuse = newton and kind == "iterative"
         mesh = V.mesh
         ksp = PETSc.KSP().create(mesh.comm)
         ksp.setOptionsPrefix("swellfem_elasticity_")  # PETSC_OPTIONS="-swellfem_elasticity_..." overrides
@@ -131,7 +135,7 @@ class LinearSolver:
         pays (see the class docstring). Returns the Krylov iterations (all attempts)."""
         pc = self.ksp.getPC()
         self.ksp.setOperators(A)
-        reuse = not self._fresh
+        reuse = self._reuse and not self._fresh
         pc.setReusePreconditioner(reuse)
         rtol, atol, dtol, max_it = self.ksp.getTolerances()
         total = 0

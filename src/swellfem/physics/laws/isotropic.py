@@ -151,13 +151,16 @@ class Isotropic(QuadratureLaw):
         Idev = Isym - II / 3.0
         n_hat = dev / np.where(norm > 0, norm, 1.0)[:, None, None]
         coef = np.where(plastic, 6.0 * mu**2 * (1.0 / (3.0 * mu + H) - dgamma / safe_q), 0.0)
-        C = (K[:, None, None, None, None] * II + (2.0 * mu * factor)[:, None, None, None, None] * Idev
-             - coef[:, None, None, None, None] * np.einsum("nij,nkl->nijkl", n_hat, n_hat))
         comps = self.context.kinematics.components
-        tangent = np.stack([np.stack([C[:, i, j, k, l] for k, l in comps], axis=1) for i, j in comps], axis=1)
+
+        def tangent():
+            C = (K[:, None, None, None, None] * II + (2.0 * mu * factor)[:, None, None, None, None] * Idev
+                 - coef[:, None, None, None, None] * np.einsum("nij,nkl->nijkl", n_hat, n_hat))
+            return np.stack([np.stack([C[:, i, j, k, l] for k, l in comps], axis=1) for i, j in comps], axis=1)
+
         elastic = trial - (eps_p - state["eps_p"])
         energy = 0.5 * np.einsum("nij,nij->n", sigma, elastic)
-        return PointResponse(P=sigma, tangent=tangent, state={"eps_p": eps_p, "epbar": epbar}, cauchy=sigma,
+        return PointResponse(P=sigma, tangent_fn=tangent, state={"eps_p": eps_p, "epbar": epbar}, cauchy=sigma,
                              energy=energy, equivalent_plastic_strain=epbar, J=J)
 
     # --- finite strain: Hencky + exponential-map J2 --------------------------------------
@@ -332,12 +335,15 @@ class Isotropic(QuadratureLaw):
         be_new = _spectral(N, np.exp(2.0 * eps_e))
         Cp_inv = _sym(Fbar_inv @ be_new @ np.swapaxes(Fbar_inv, 1, 2))
         epbar = state["epbar"] + dgamma
-        tangent = self._finite_tangent(F, lam, mu, s, tau, N, dgamma, trial, state)
+
+        def tangent():
+            return self._finite_tangent(F, lam, mu, s, tau, N, dgamma, trial, state)
+
         Je = np.exp(eps_e.sum(axis=1))
         cauchy = tau / Je[:, None, None]
         tr_e = eps_e.sum(axis=1)
         energy = s**3 * (0.5 * lam * tr_e**2 + mu * (eps_e**2).sum(axis=1))
-        return PointResponse(P=P, tangent=tangent, state={"Cp_inv": Cp_inv, "epbar": epbar}, cauchy=cauchy,
+        return PointResponse(P=P, tangent_fn=tangent, state={"Cp_inv": Cp_inv, "epbar": epbar}, cauchy=cauchy,
                              energy=energy, equivalent_plastic_strain=epbar, J=J)
 
     def _finite_response_axisymmetric(self, F, theta, state) -> PointResponse:
@@ -347,14 +353,18 @@ class Isotropic(QuadratureLaw):
         if not (J > 0).all():
             raise InvertedElementError(int((~(J > 0)).sum()), float(np.nanmin(J)))
         P, new_state, cauchy, energy, _ = self._finite_map_axisymmetric(flat, lam, mu, sy, s, state, full=True)
-        m = flat.shape[1]
-        tangent = np.empty((flat.shape[0], m, m))
-        h = TANGENT_STEP
-        for b in range(m):
-            fp, fm = flat.copy(), flat.copy()
-            fp[:, b] += h
-            fm[:, b] -= h
-            tangent[:, :, b] = (self._finite_map_axisymmetric(fp, lam, mu, sy, s, state)
+
+        def tangent():
+            m = flat.shape[1]
+            out = np.empty((flat.shape[0], m, m))
+            h = TANGENT_STEP
+            for b in range(m):
+                fp, fm = flat.copy(), flat.copy()
+                fp[:, b] += h
+                fm[:, b] -= h
+                out[:, :, b] = (self._finite_map_axisymmetric(fp, lam, mu, sy, s, state)
                                 - self._finite_map_axisymmetric(fm, lam, mu, sy, s, state)) / (2.0 * h)
-        return PointResponse(P=P, tangent=tangent, state=new_state, cauchy=cauchy, energy=energy,
+            return out
+
+        return PointResponse(P=P, tangent_fn=tangent, state=new_state, cauchy=cauchy, energy=energy,
                              equivalent_plastic_strain=new_state["epbar"], J=J)

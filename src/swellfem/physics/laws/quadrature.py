@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import abc
 import dataclasses
+from collections.abc import Callable
 
 import basix
 import basix.ufl
@@ -40,15 +41,24 @@ class InvertedElementError(ArithmeticError):
 
 @dataclasses.dataclass
 class PointResponse:
-    """What a law gives at its points (n points, m flat components)."""
+    """What a law gives at its points (n points, m flat components). The tangent is computed
+    only when asked for (:attr:`tangent`): Newton needs it for a correction, not for the
+    residual check that ends an increment or for a shortened step."""
 
     P: np.ndarray  # (n, 3, 3) first Piola stress, MPa
-    tangent: np.ndarray  # (n, m, m) dP/dF in flat components, MPa
+    tangent_fn: Callable[[], np.ndarray]  # -> (n, m, m) dP/dF in flat components, MPa
     state: dict[str, np.ndarray]  # the trial state (committed if the increment converges)
     cauchy: np.ndarray  # (n, 3, 3) Cauchy stress, MPa
     energy: np.ndarray  # (n,) stored elastic energy per reference volume, MPa
     equivalent_plastic_strain: np.ndarray  # (n,)
     J: np.ndarray  # (n,) det F
+    _tangent: np.ndarray | None = None
+
+    @property
+    def tangent(self) -> np.ndarray:
+        if self._tangent is None:
+            self._tangent = self.tangent_fn()
+        return self._tangent
 
 
 class LocalProjector:
@@ -178,17 +188,20 @@ class QuadratureLaw(MaterialLaw):
         f.x.scatter_forward()
 
     def evaluate(self) -> PointResponse:
-        """The response at the current displacement and theta; stores P and dP/dF for the
-        residual and Jacobian forms and keeps the trial state."""
+        """The response at the current displacement and theta; stores P for the residual form
+        and keeps the trial state (:meth:`store_tangent` stores dP/dF for the Jacobian)."""
         grad = self._at_points(self.grad_expr, self.m)
         theta = self._at_points(self.theta_expr, 1)[:, 0]
         F = self.context.kinematics.to_tensor(grad) + np.eye(3)
         resp = self.response(F, theta, self.state)
         self._store(self.P_q, self.context.kinematics.to_flat(resp.P), self.m)
-        self._store(self.D_q, resp.tangent, self.m * self.m)
         self.trial_state = resp.state
         self.last = resp
         return resp
+
+    def store_tangent(self) -> None:
+        """dP/dF of the last :meth:`evaluate` into the Jacobian's quadrature function."""
+        self._store(self.D_q, self.last.tangent, self.m * self.m)
 
     def commit(self) -> None:
         """Accept the trial state of the last :meth:`evaluate` (a converged increment)."""
