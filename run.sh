@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # swellfem: set up (first use) and run. Needs python3.12 or newer; creates .venv itself.
-#   ./run.sh znse    the ZnSe double-carbon-confinement comparison  -> results/znse/
+#   ./run.sh znse    the ZnSe double-carbon-confinement comparison (3 model variants) -> results/znse/
 #   ./run.sh test    the test suite (what CI runs)
 #   ./run.sh setup   only create/refresh .venv
 set -euo pipefail
@@ -43,8 +43,10 @@ case "$cmd" in
   setup) setup ;;
   znse)
     setup
-    # --overwrite: the main job replaces its own earlier result (never a folder swellfem did not write)
-    exec .venv/bin/swellfem compare cases/znse/comparison.toml -o results/znse --overwrite "$@" ;;
+    # --overwrite: the main job replaces its own earlier result (never a folder swellfem did not write);
+    # --jobs: the models (3 x 3 variants) are solved in one worker process per CPU (SWELLFEM_JOBS=N)
+    exec .venv/bin/swellfem compare cases/znse/comparison.toml -o results/znse --overwrite \
+      --jobs "${SWELLFEM_JOBS:-$(nproc 2>/dev/null || echo 1)}" "$@" ;;
   test)
     setup
     export MPLBACKEND=Agg

@@ -54,14 +54,19 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("compare", help="run the models of a comparison file and write table, figures, report")
     c.add_argument("comparison", type=Path, help="comparison file (TOML), e.g. cases/znse/comparison.toml")
     c.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a dotted key in every model's case, e.g. --set stages.mode=\"diffusion\"")
+                   help="override a dotted key in every model's case (under every variant, after the variant's own "
+                        "overrides), e.g. --set stages.mode=\"diffusion\"")
+    c.add_argument("--variant", dest="variants", action="append", default=None, metavar="LABEL",
+                   help="run only this model variant of the comparison file (repeatable; default: all)")
+    c.add_argument("-j", "--jobs", type=int, default=1,
+                   help="worker processes, each solving one model at a time (default 1; ignored under mpiexec)")
     c.add_argument("-o", "--output", type=Path, default=None, help="output directory (default: results/<file stem>)")
     c.add_argument("--no-pictures", action="store_true", help="skip the pyvista field pictures")
     c.add_argument("-q", "--quiet", action="store_true")
     c.add_argument("--overwrite", action="store_true", help="replace an earlier 'compare' result in OUTDIR (never other files)")
 
     w = sub.add_parser("view", help="look at a run's fields (pyvista; a PNG where there is no display)")
-    w.add_argument("outdir", type=Path, help="output directory of 'swellfem run' (or compare's models/NAME)")
+    w.add_argument("outdir", type=Path, help="output directory of 'swellfem run' (or compare's [VARIANT/]models/NAME)")
     w.add_argument("--stage", type=int, default=-1, help="stage index (negative: from the last; default -1)")
     w.add_argument("--field", default="von_mises",
                    choices=["von_mises", "hydrostatic", "principal_max", "sigma_zz", "displacement", "potassiation"])
@@ -192,16 +197,26 @@ def _dispatch(args) -> int:
     if args.command == "compare":
         from ._backend import MPI
         from .studies.compare import run_comparison
-        from .studies.comparison import load_comparison
-        from .studies.report import claim_statements
+        from .studies.comparison import load_variants
+        from .studies.report import claim_statements, variant_heading
 
-        spec, _ = load_comparison(args.comparison, args.overrides)  # bad input fails before anything runs
+        if args.jobs < 1:
+            return _error(f"--jobs {args.jobs}: must be at least 1", EXIT_BAD_INPUT)
+        spec, _ = load_variants(args.comparison, args.overrides, select=args.variants)  # bad input fails first
         outdir = args.output or Path("results") / args.comparison.stem
         record = run_comparison(args.comparison, outdir, args.overrides, log=_progress_log(args.quiet),
-                                pictures=not args.no_pictures, overwrite=args.overwrite)
+                                pictures=not args.no_pictures, overwrite=args.overwrite, jobs=args.jobs,
+                                variants=args.variants)
         if MPI.COMM_WORLD.rank == 0 and not args.quiet:
-            print("\n".join(claim_statements(spec, record["claims"])))
-            written = ["report.md", "comparison.csv", "figures/"] + (["pictures/"] if record["pictures"] else [])
+            if "variants" in record:
+                for v in record["variants"]:
+                    print(f"\n{variant_heading(v)}: {v['description'] or ', '.join(v['set']) or 'no overrides'}")
+                    print("\n".join(claim_statements(spec, v["claims"])))
+                written = ["report.md", "comparison.csv"] + [f"{v['directory']}/" for v in record["variants"]]
+                print()
+            else:
+                print("\n".join(claim_statements(spec, record["claims"])))
+                written = ["report.md", "comparison.csv", "figures/"] + (["pictures/"] if record["pictures"] else [])
             print(f"wrote {outdir}/: {', '.join(written)}")
         return 0
     from .case import load_case

@@ -1,26 +1,45 @@
-"""The ZnSe comparison end to end on a coarse mesh: table, claims, figures, report."""
+"""The ZnSe comparison end to end on a coarse mesh: table, claims, figures, report; a
+comparison file without variants (as before) and the model variants of the real one."""
 
 from __future__ import annotations
 
 import csv
 import json
+import re
 
 import numpy as np
 import pytest
 
-from swellfem.studies.comparison import CLAIM_MEASURES, TIE_TOLERANCE, load_comparison
+from swellfem.case import CaseError
+from swellfem.studies.comparison import CLAIM_MEASURES, TIE_TOLERANCE, load_comparison, load_variants
 
 from conftest import CASES, swellfem_cli
 
 COMPARISON = CASES / "znse" / "comparison.toml"
+MODEL_FILES = ("znse_bare.toml", "znse_inmc.toml", "znse_inmc_orgo.toml")
 COARSE = ["--set", 'mesh.size="10 nm"', "--set", 'mesh.interface_size="2.5 nm"', "--set", "stages.soc=[0.4, 1.0]",
           "--set", "output.axial_points_per_layer=21"]
+VARIANTS = ["finite-plastic", "small-elastic", "finite-elastic"]  # the headline first, then file order
+
+
+def without_variants(directory, text: str | None = None):
+    """A copy of the ZnSe comparison file (and its cases) in ``directory`` without its
+    [[variants]] and headline: a comparison file as it was before variants existed."""
+    text = COMPARISON.read_text() if text is None else text
+    text = re.sub(r"(?m)^headline = .*$", "", text.split("\n[[variants]]")[0])
+    path = directory / "comparison.toml"
+    path.write_text(text)
+    for m in MODEL_FILES:
+        (directory / m).write_text((COMPARISON.parent / m).read_text())
+    return path
 
 
 @pytest.fixture(scope="module")
 def compared(tmp_path_factory):
-    out = tmp_path_factory.mktemp("cmp") / "znse"
-    res = swellfem_cli("compare", str(COMPARISON), "-o", str(out), *COARSE)
+    """A comparison file without variants, compared serially (the behaviour before variants)."""
+    base = tmp_path_factory.mktemp("cmp")
+    out = base / "znse"
+    res = swellfem_cli("compare", str(without_variants(base)), "-o", str(out), *COARSE)
     assert res.returncode == 0, res.stderr
     return out, res
 
@@ -43,6 +62,7 @@ def test_table_has_the_promised_columns(compared):
         rows = list(csv.DictReader(fh))
     assert len(rows) == 3 * 2
     cols = rows[0].keys()
+    assert "variant" not in cols and list(cols)[0] == "model"  # no variants: the table as before
     for c in ["model", "soc", "ZnSe.von_mises_max_MPa", "ZnSe.principal_max_MPa", "ZnSe.principal_min_MPa",
               "ZnSe.hydrostatic_max_MPa", "ZnSe.hoop_max_MPa", "ZnSe.axial_sigma_zz_max_MPa",
               "ZnSe.axial_sigma_zz_absmax_MPa", "i-NMC.hoop_max_MPa", "o-rGO.hoop_max_MPa",
@@ -105,6 +125,7 @@ def test_figures_and_pictures_exist_and_are_not_blank(compared):
         _assert_nonblank_png(p)
     for label in ("ZnSe", "ZnSe_i-NMC", "ZnSe_i-NMC_o-rGO"):
         assert (out / "models" / label / "summary.json").exists()
+    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == ["figures", "models", "pictures"]
 
 
 def test_set_switches_every_model_to_diffusion(tmp_path):
@@ -120,8 +141,187 @@ def test_set_switches_every_model_to_diffusion(tmp_path):
 def test_bad_comparison_input(tmp_path):
     bad = tmp_path / "cmp.toml"
     bad.write_text(COMPARISON.read_text().replace('claim_model = "ZnSe@i-NMC@o-rGO"', 'claim_model = "ZnSe@rGO"'))
-    for m in ("znse_bare.toml", "znse_inmc.toml", "znse_inmc_orgo.toml"):
+    for m in MODEL_FILES:
         (tmp_path / m).write_text((COMPARISON.parent / m).read_text())
     res = swellfem_cli("compare", str(bad), "-o", str(tmp_path / "out"))
     assert res.returncode == 2 and "claim_model" in res.stderr and "Traceback" not in res.stderr
     assert not (tmp_path / "out").exists()
+
+
+# --- model variants ----------------------------------------------------------------------
+
+
+def test_variants_of_the_znse_comparison():
+    spec, variants = load_variants(COMPARISON, ['mesh.size="10 nm"'])
+    assert spec.headline == "finite-plastic"
+    assert [v.label for v in variants] == VARIANTS
+    assert [v.headline for v in variants] == [True, False, False]
+    for v in variants:
+        cases = [c for _, c in v.models]
+        assert [label for label, _ in v.models] == ["ZnSe", "ZnSe@i-NMC", "ZnSe@i-NMC@o-rGO"]
+        assert {c.mesh.size for c in cases} == {10.0}  # --set applies under every variant
+        kinematics = {c.model.kinematics for c in cases}
+        yields = {c.resolved_materials()["ZnSe"].yield_strength_MPa for c in cases}
+        assert kinematics == {"small" if v.label == "small-elastic" else "finite"}
+        assert yields == ({1000.0} if v.label == "finite-plastic" else {None})
+        assert v.overrides == v.set + ['mesh.size="10 nm"']
+    plastic = variants[0]
+    assert any("assumption" in a and "yield strength" in a for a in plastic.assumptions)
+    assert all(c.resolved_materials()["i-NMC"].yield_strength_MPa is None for _, c in plastic.models[1:])  # shells elastic
+    # the command line comes after a variant's own overrides
+    _, variants = load_variants(COMPARISON, ['model.kinematics="small"'], select=["finite-plastic"])
+    assert [v.label for v in variants] == ["finite-plastic"]
+    assert {c.model.kinematics for _, c in variants[0].models} == {"small"}
+    # without variants: one implicit variant, the models with the command line's overrides only
+    spec, models = load_comparison(COMPARISON)
+    assert {c.model.kinematics for _, c in models} == {"small"}
+
+
+def test_bad_variants(tmp_path):
+    text = COMPARISON.read_text()
+    for m in MODEL_FILES:
+        (tmp_path / m).write_text((COMPARISON.parent / m).read_text())
+    cases = [
+        (text.replace('headline = "finite-plastic"', 'headline = "plastic"'), "headline"),
+        (text.replace("'materials.ZnSe.hardening_modulus=", "'materials.ZnSe.hardening_modulos="),
+         "variant 'finite-plastic'"),
+        (text.replace('label = "small-elastic"', 'label = "finite-elastic"'), "variants[2].label"),
+        (text.replace('label = "small-elastic"', 'label = "models"'), "variants[1].label"),
+        (text.replace("'materials.ZnSe.hardening_modulus=\"100 MPa\"'", "'materials.ZnSe.hardening_modulus=\"-1 MPa\"'"),
+         "hardening_modulus"),
+    ]
+    for i, (bad_text, needle) in enumerate(cases):
+        assert bad_text != text, needle
+        bad = tmp_path / f"cmp{i}.toml"
+        bad.write_text(bad_text)
+        with pytest.raises(CaseError) as err:
+            load_variants(bad)
+        assert needle in str(err.value), (needle, str(err.value))
+        res = swellfem_cli("compare", str(bad), "-o", str(tmp_path / "out"))
+        assert res.returncode == 2 and needle in res.stderr and "Traceback" not in res.stderr, res.stderr
+        assert not (tmp_path / "out").exists()
+    for args in (["--variant", "plastic"], ["--jobs", "0"]):
+        res = swellfem_cli("compare", str(COMPARISON), "-o", str(tmp_path / "out"), *args)
+        assert res.returncode == 2 and "Traceback" not in res.stderr, res.stderr
+        assert not (tmp_path / "out").exists()
+    plain = without_variants(tmp_path)
+    res = swellfem_cli("compare", str(plain), "-o", str(tmp_path / "out"), "--variant", "small-elastic")
+    assert res.returncode == 2 and "no [[variants]]" in res.stderr
+
+
+@pytest.fixture(scope="module")
+def compared_variants(tmp_path_factory):
+    """The real comparison file, every model under every variant, in two worker processes."""
+    out = tmp_path_factory.mktemp("cmpv") / "znse"
+    res = swellfem_cli("compare", str(COMPARISON), "-o", str(out), *COARSE, "--jobs", "2")
+    assert res.returncode == 0, res.stderr
+    return out, res
+
+
+def _rows(path):
+    with open(path) as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_variants_layout_and_table(compared_variants):
+    out, _ = compared_variants
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == sorted(
+        ["report.md", "comparison.csv", "comparison.md", "comparison.json", *VARIANTS])
+    rows = _rows(out / "comparison.csv")
+    assert list(rows[0])[:2] == ["variant", "model"]
+    assert len(rows) == 3 * 3 * 2
+    assert list(dict.fromkeys(r["variant"] for r in rows)) == VARIANTS  # the headline first
+    assert {r["soc"] for r in rows} == {"0.4", "1"}  # --set applies under every variant
+    record = json.loads((out / "comparison.json").read_text())
+    assert record["headline"] == "finite-plastic" and [v["variant"] for v in record["variants"]] == VARIANTS
+    assert record["claims"] == record["variants"][0]["claims"]
+    assert record["timing_s"]["workers"] == 2
+    for v in VARIANTS:
+        d = out / v
+        own = _rows(d / "comparison.csv")
+        assert list(own[0])[0] == "model"  # a variant's folder is laid out like a comparison without variants
+        mine = [r for r in rows if r["variant"] == v]
+        assert [r["model"] for r in own] == [r["model"] for r in mine]
+        assert all(o[c] == m[c] for o, m in zip(own, mine) for c in o)
+        for stem in ("axial_stress", "max_stress_vs_soc", "shell_hoop_vs_soc"):
+            _assert_nonblank_png(d / "figures" / f"{stem}.png")
+        assert len(list((d / "pictures").glob("*.png"))) == 4
+        assert (d / "report.md").read_text().startswith(f"# ZnSe double-carbon confinement: {v}")
+        for label in ("ZnSe", "ZnSe_i-NMC", "ZnSe_i-NMC_o-rGO"):
+            summary = json.loads((d / "models" / label / "summary.json").read_text())
+            assert summary["case"]["kinematics"] == ("small" if v == "small-elastic" else "finite")
+            assert summary["mesh"]["size_nm"] == 10.0
+            eps_p = max(st["regions"]["ZnSe"]["equivalent_plastic_strain_max"] for st in summary["stages"])
+            assert (eps_p > 0.01) == (v == "finite-plastic")
+            if v == "finite-plastic" and label != "ZnSe":  # the carbon shells stay elastic
+                assert all(st["regions"]["i-NMC"]["equivalent_plastic_strain_max"] == 0 for st in summary["stages"])
+
+
+def test_variant_claims_follow_from_the_table(compared_variants):
+    out, res = compared_variants
+    record = json.loads((out / "comparison.json").read_text())
+    rows = _rows(out / "comparison.csv")
+    for v in record["variants"]:
+        for claim, (suffix, label, kind) in zip(v["claims"], CLAIM_MEASURES):
+            for st in claim["stages"]:
+                vals = {r["model"]: float(r[claim["column"]]) for r in rows
+                        if r["variant"] == v["variant"] and float(r["soc"]) == st["soc"]}
+                key = abs if kind == "magnitude" else (lambda x: x)
+                mine = key(vals["ZnSe@i-NMC@o-rGO"])
+                best_other = min(key(x) for m, x in vals.items() if m != "ZnSe@i-NMC@o-rGO")
+                tol = TIE_TOLERANCE * max(abs(key(x)) for x in vals.values())
+                expected = "holds" if mine < best_other - tol else ("tie" if mine <= best_other + tol else "fails")
+                assert st["verdict"] == expected, (v["variant"], label, st["soc"])
+    # the plastic particle flows: its von Mises stress stays near the yield strength (1 GPa)
+    plastic = [r for r in rows if r["variant"] == "finite-plastic"]
+    assert all(float(r["ZnSe.von_mises_max_MPa"]) < 2000 for r in plastic)
+    elastic = [r for r in rows if r["variant"] == "finite-elastic" and r["soc"] == "0.4"]
+    assert all(float(r["ZnSe.von_mises_max_MPa"]) > 5000 for r in elastic)
+    # what is printed: every variant's claim lines, the headline first
+    at = [res.stdout.index(f"\n{v}") for v in VARIANTS]
+    assert at == sorted(at) and "finite-plastic (headline)" in res.stdout
+    assert res.stdout.count("ZnSe.") >= 3 * len(CLAIM_MEASURES)
+
+
+def test_variants_report(compared_variants):
+    out, _ = compared_variants
+    report = (out / "report.md").read_text()
+    sections = [report.index(f"### {h}") for h in ("finite-plastic (headline)", "small-elastic", "finite-elastic")]
+    assert sections == sorted(sections) and report.index("## The claim") < sections[0]
+    for measure in (label for _, label, _ in CLAIM_MEASURES):
+        assert measure.replace("|", "\\|") in report
+    for text in ("holds", "Magnitudes in ZnSe at SOC 1.00", "size ratio R/R_c", "eq. plastic strain",
+                 "stress ratio", "yields", "cracks from SOC", "no measured value exists",
+                 "set by the variant finite-plastic", "J2 plasticity in ZnSe: yield strength 1000 MPa",
+                 "finite strain (F = Fe Fp Fs", "small strain (linearised)", "Gomez-Navarro",
+                 "finite-plastic/figures/max_stress_vs_soc.png", "finite-plastic/pictures/", "(assumption)"):
+        assert text in report, text
+    cells = None  # every table row has as many cells as its header (a '|' in a cell is escaped)
+    for line in report.splitlines():
+        if not line.startswith("|"):
+            cells = None
+            continue
+        n = len(re.findall(r"(?<!\\)\|", line))
+        cells = n if cells is None else cells
+        assert n == cells, line
+
+
+def test_selected_variant_in_workers_matches_serial(compared, tmp_path):
+    """--variant runs only that variant (it becomes the headline); solving in worker
+    processes gives the table a serial run gives."""
+    out = tmp_path / "small"
+    res = swellfem_cli("compare", str(COMPARISON), "-o", str(out), *COARSE, "--variant", "small-elastic",
+                       "--jobs", "2", "--no-pictures", "-q")
+    assert res.returncode == 0, res.stderr
+    record = json.loads((out / "comparison.json").read_text())
+    assert record["headline"] == "small-elastic" and len(record["variants"]) == 1
+    assert not (out / "small-elastic" / "pictures").exists()
+    serial = _rows(compared[0] / "comparison.csv")
+    parallel = _rows(out / "small-elastic" / "comparison.csv")
+    assert [r["model"] for r in serial] == [r["model"] for r in parallel]
+    for a, b in zip(serial, parallel):
+        for c, x in a.items():
+            if c in ("model", "mode") or x == "":
+                assert b[c] == x, c
+            else:
+                assert float(b[c]) == pytest.approx(float(x), rel=1e-6, abs=1e-4), c

@@ -67,6 +67,35 @@ def test_shipped_sweeps_validate():
     assert len({p.key for p in points}) == 15
     spec, points, _ = load_sweep(CASES / "sweeps" / "znse_radius.toml")
     assert [p.case.geometry.outer_radii_nm[0] for p in points] == [20.0, 40.0, 60.0, 80.0, 100.0]
+    spec, points, columns = load_sweep(CASES / "sweeps" / "znse_yield_strength.toml")
+    assert [c[1] for c in columns] == ["potassiated ZnSe yield strength [GPa]"]
+    mats = [p.case.resolved_materials()["ZnSe"] for p in points]
+    assert [m.yield_strength_potassiated_MPa for m in mats] == [200.0, 500.0, 1000.0, 1500.0, 2000.0]
+    assert {m.yield_strength_MPa for m in mats} == {1000.0}
+    assert {p.case.model.kinematics for p in points} == {"finite"}
+
+
+def test_sweep_over_a_material_key(tmp_path):
+    """A material property swept as a --set style key: the yield strength of potassiated ZnSe
+    (two points of the shipped sweep, coarse, one stage); a lower yield strength caps the
+    particle's von Mises stress lower."""
+    text = (CASES / "sweeps" / "znse_yield_strength.toml").read_text()
+    text = text.replace('base = "../znse/', f'base = "{CASES}/znse/')
+    text = text.replace('values = ["0.2 GPa", "0.5 GPa", "1 GPa", "1.5 GPa", "2 GPa"]', 'values = ["0.3 GPa", "2 GPa"]')
+    sweep = tmp_path / "yield.toml"
+    sweep.write_text(text)
+    out = tmp_path / "out"
+    res = swellfem_cli("sweep", str(sweep), "-o", str(out), "-q", "--set", 'mesh.size="12 nm"',
+                       "--set", 'mesh.interface_size="3 nm"', "--set", "stages.soc=[0.6]")
+    assert res.returncode == 0, res.stderr
+    with open(out / "results.csv") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [float(r["potassiated ZnSe yield strength [GPa]"]) for r in rows] == [0.3, 2.0]
+    assert all(r["status"] == "ok" for r in rows)
+    vm = [float(r["ZnSe.von_mises_max_MPa"]) for r in rows]
+    assert vm[0] < vm[1]
+    assert all(float(r["ZnSe.equivalent_plastic_strain_max"]) > 0 for r in rows)
+    assert (out / "plots" / "ZnSe__equivalent_plastic_strain_max.png").exists()
 
 
 def test_bad_sweep_file(tmp_path):

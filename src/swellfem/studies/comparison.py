@@ -95,6 +95,7 @@ class Variant:
     assumptions: list[str]
     headline: bool
     models: list[tuple[str, Case]]
+    overrides: list[str]  # what was applied to every model's case: ``set``, then the command line's
 
     @property
     def directory(self) -> str:
@@ -135,7 +136,7 @@ def load_variants(path: Path, overrides: list[str] | None = None,
         if select:
             raise CaseError("the comparison file has no [[variants]] to select from", source=path, key="--variant",
                             value=select[0])
-        return spec, [Variant(None, "", [], [], True, _load_models(spec, path, overrides))]
+        return spec, [Variant(None, "", [], [], True, _load_models(spec, path, overrides), overrides)]
     labels = [v.label for v in spec.variants]
     for i, v in enumerate(spec.variants):
         s = slug(v.label)
@@ -168,7 +169,7 @@ def load_variants(path: Path, overrides: list[str] | None = None,
             raise CaseError(f"in variant '{v.label}' (set = {v.set}): {exc.detail}", source=exc.source, key=exc.key,
                             value=exc.value, about_keys=exc.about_keys) from None
         variants.append(Variant(v.label, v.description, list(v.set), list(v.assumptions), v.label == headline,
-                                models))
+                                models, list(v.set) + overrides))
     return spec, variants
 
 

@@ -55,10 +55,10 @@ def axial_stress_figure(title: str, summaries: dict[str, dict], path_stem: Path)
                 ax.axvline(layer["outer_radius_nm"], color="0.8", lw=0.8, zorder=0)
         ax.axhline(0, color="0.5", lw=0.6)
         st0 = first["stages"][k]
-        title = f"SOC = {st0['soc']:.2f}"
+        panel = f"SOC = {st0['soc']:.2f}"
         if st0.get("front_radius_nm") is not None:
-            title += f", front at {st0['front_radius_nm']:.1f} nm"
-        ax.set_title(title, fontsize=10)
+            panel += f", front at {st0['front_radius_nm']:.1f} nm"
+        ax.set_title(panel, fontsize=10)
         ax.set_xlabel("z along the axis (nm)")
         ax.set_ylabel(r"axial stress $\sigma_{zz}$ (MPa)")
     axes.flat[0].legend(fontsize=8)
