@@ -224,8 +224,13 @@ def _dispatch(args) -> int:
     case = load_case(args.case, args.overrides)
     if args.command == "validate":
         radii = ", ".join(f"{n} to {r:g} nm" for n, r in zip(case.geometry.layer_names, case.geometry.outer_radii_nm))
+        if getattr(case.geometry, "cavity_radius", None):
+            radii = f"cavity to {case.geometry.cavity_radius:g} nm, " + radii
+        plastic = [f"{m.name} (yield {m.yield_strength_MPa:g} MPa)" for m in case.resolved_materials().values()
+                   if m.yield_strength_MPa is not None]
         print(
-            f"{args.case}: valid — {case.name}: {radii}; {case.model.formulation}; "
+            f"{args.case}: valid — {case.name}: {radii}; {case.model.formulation}, {case.model.kinematics} strain"
+            f"{'; plastic: ' + ', '.join(plastic) if plastic else ''}; "
             f"stages {case.stages.mode} at SOC {', '.join(f'{s:g}' for s in case.stages.soc)}"
         )
         return 0

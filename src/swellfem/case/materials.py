@@ -131,6 +131,10 @@ def format_library() -> str:
         if m.tensile_strength_MPa is not None:
             lines.append(f"    tensile strength {m.tensile_strength_MPa:g} MPa"
                          + (f", fracture strain {m.fracture_strain:g}" if m.fracture_strain is not None else ""))
+        if m.fracture_toughness_MPa_sqrt_m is not None:
+            lines.append(f"    fracture toughness {m.fracture_toughness_MPa_sqrt_m:g} MPa m^1/2")
+        if m.yield_strength_MPa is not None:
+            lines.append(f"    yield strength {m.yield_strength_MPa:g} MPa, hardening {m.hardening_modulus_MPa:g} MPa")
         for prop in m.properties():
             lines.append(f"    {prop:21s} {m.label(prop)}")
     return "\n".join(lines)
