@@ -69,7 +69,8 @@ def _parser() -> argparse.ArgumentParser:
     w.add_argument("outdir", type=Path, help="output directory of 'swellfem run' (or compare's [VARIANT/]models/NAME)")
     w.add_argument("--stage", type=int, default=-1, help="stage index (negative: from the last; default -1)")
     w.add_argument("--field", default="von_mises",
-                   choices=["von_mises", "hydrostatic", "principal_max", "sigma_zz", "displacement", "potassiation"])
+                   choices=["von_mises", "hydrostatic", "principal_max", "sigma_zz", "displacement", "potassiation",
+                            "plastic_strain", "J"])
     w.add_argument("--clip", choices=["x", "y", "z"], default=None, help="cut a 3D result through the centre")
     w.add_argument("--warp", type=float, default=None, metavar="SCALE", help="draw the deformed shape")
     w.add_argument("--regions", default=None, help="comma-separated regions to show (default: all)")

@@ -22,6 +22,13 @@ def runs(tmp_path_factory):
                            "--set", "mesh.min_elements_across_layer=2")
         assert res.returncode == 0, res.stderr
         out[formulation] = d
+    d = base / "plastic"  # finite strain, a yielding core: plastic strain and J fields
+    res = swellfem_cli("run", "cases/znse/znse_inmc_orgo.toml", "-o", str(d), "-q", "--set", "model.kinematics=finite",
+                       "--set", 'materials.ZnSe.yield_strength="1 GPa"', "--set", "stages.soc=[0.5]",
+                       "--set", 'mesh.size="12 nm"', "--set", 'mesh.interface_size="2.5 nm"',
+                       "--set", "mesh.min_elements_across_layer=2")
+    assert res.returncode == 0, res.stderr
+    out["plastic"] = d
     return out
 
 
@@ -46,6 +53,21 @@ def test_cli_writes_png_of_asked_size(runs, tmp_path, field):
     img = _image(png)
     assert img.shape[:2] == (480, 640)
     _assert_not_blank(img)
+
+
+@pytest.mark.parametrize("field", ["plastic_strain", "J"])
+def test_plastic_strain_and_volume_ratio_fields(runs, tmp_path, field):
+    import pyvista as pv
+
+    grid = pv.get_reader(str(runs["plastic"] / "fields" / "fields.pvd")).read()[0]
+    epbar = np.asarray(grid["equivalent_plastic_strain"])
+    assert epbar.max() > 0.01 and epbar.min() >= 0.0  # the front region of the core flows
+    assert np.asarray(grid["J"]).max() > 1.5  # the potassiated shell of the core has swollen
+    png = tmp_path / f"{field}.png"
+    res = swellfem_cli("view", str(runs["plastic"]), "--field", field, "--warp", "1", "--screenshot", str(png),
+                       "--size", "480x360", env={"DISPLAY": ""})
+    assert res.returncode == 0, res.stderr
+    _assert_not_blank(_image(png))
 
 
 def test_stage_and_field_drawn_are_the_asked_ones(runs):

@@ -75,6 +75,9 @@ class FieldWriter:
         self.plastic.x.array[:] = 0.0
         for source, cells in self.plastic_sources:
             self.plastic.interpolate(source, cells0=cells)
+        # the recovered (L2-projected) field undershoots next to an elastic-plastic front; the
+        # equivalent plastic strain is never negative (summary.json takes it at the points)
+        np.maximum(self.plastic.x.array, 0.0, out=self.plastic.x.array)
         self.file.write_function(
             [self.displacement, self.theta, *self.scalars.values(), self.plastic, self.J, self.region],
             float(stage_index)

@@ -21,11 +21,13 @@ FIELDS = {
     "sigma_zz": ("sigma_zz_MPa", "axial stress sigma_zz (MPa)"),
     "displacement": ("displacement_nm", "displacement magnitude (nm)"),
     "potassiation": ("potassiation", "potassiation theta (-)"),
+    "plastic_strain": ("equivalent_plastic_strain", "equivalent plastic strain (-)"),
+    "J": ("J", "volume ratio J = det F (-)"),
 }
 
 
 #: fields drawn with a sequential colour map; every other field diverges about zero
-SEQUENTIAL = ("von_mises", "displacement", "potassiation")
+SEQUENTIAL = ("von_mises", "displacement", "potassiation", "plastic_strain", "J")
 
 
 def color_range(field: str, values: list[np.ndarray]) -> tuple[str, tuple[float, float]]:
