@@ -256,12 +256,7 @@ def write_comparison(spec, summaries: dict, out: Path, source: Path, overrides: 
                                   title=f"{title}, SOC = {soc:.2f}, section through the centre")
                 picture_files.append(p)
     record = {
-        "swellfem_version": __version__,
-        "comparison_file": str(source),
-        "overrides": overrides,
-        "title": spec.title,
-        "particle_region": spec.particle_region,
-        "claim_model": spec.claim_model,
+        **_record_header(spec, source, overrides),
         "models": list(summaries),
         "columns": columns,
         "rows": rows,
@@ -275,6 +270,12 @@ def write_comparison(spec, summaries: dict, out: Path, source: Path, overrides: 
     log(f"compared {len(summaries)} models x {len(next(iter(summaries.values()))['stages'])} stages"
         + (f" ({variant.label})" if named else ""))
     return record
+
+
+def _record_header(spec, source: Path, overrides: list[str]) -> dict:
+    """What every comparison record starts with: version, file, overrides, title and claim."""
+    return {"swellfem_version": __version__, "comparison_file": str(source), "overrides": overrides,
+            "title": spec.title, "particle_region": spec.particle_region, "claim_model": spec.claim_model}
 
 
 def _variant_fields(v: Variant) -> dict:
@@ -294,12 +295,7 @@ def write_variants(spec, runs: list[Variant], records: list[dict], summaries: di
     (out / "comparison.md").write_text(to_markdown(columns, rows), encoding="utf-8")
     headline = next(r for r in records if r["headline"])
     record = {
-        "swellfem_version": __version__,
-        "comparison_file": str(source),
-        "overrides": overrides,
-        "title": spec.title,
-        "particle_region": spec.particle_region,
-        "claim_model": spec.claim_model,
+        **_record_header(spec, source, overrides),
         "models": [label for label, _ in runs[0].models],
         "headline": headline["variant"],
         "variants": [

@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import ufl
 
-from ..._backend import PETSc
 from ..eigenstrain import eigenstrain
 from .base import LawContext, MaterialLaw, RegionMaterial
+from .projection import LocalProjector
 
 from dolfinx import fem  # noqa: E402
-from dolfinx.fem import petsc as fem_petsc  # noqa: E402
 
 
 class LinearElastic(MaterialLaw):
@@ -47,39 +46,17 @@ class LinearElastic(MaterialLaw):
         ctx = self.context
         Q = fem.functionspace(ctx.mesh, ("DG", max(ctx.degree - 1, 0)))
         self.e_star_consistent = fem.Function(Q, name="consistent_eigenstrain")
-        t, q = ufl.TrialFunction(Q), ufl.TestFunction(Q)
         qdeg = 2 * ctx.degree + 1
         dx = ufl.Measure("dx", domain=ctx.mesh, subdomain_data=ctx.cell_tags, metadata={"quadrature_degree": qdeg})
         # The mass matrix over every cell keeps it regular; the right-hand side is this law's.
-        self._projection_a = fem.form(t * q * ctx.weight * dx)
-        self._projection_L = fem.form(self.e_star * q * ctx.weight * dx(self.tags))
-        self._projection_A = fem_petsc.assemble_matrix(self._projection_a)
-        self._projection_A.assemble()
-        self._projection_b = fem_petsc.create_vector(Q)
-        ksp = PETSc.KSP().create(ctx.mesh.comm)
-        ksp.setOperators(self._projection_A)
-        ksp.setType("cg")
-        ksp.getPC().setType("jacobi")
-        ksp.setTolerances(rtol=1e-12, atol=1e-30, max_it=1000)
-        self._projection_ksp = ksp
+        self._projector = LocalProjector(Q, ctx.weight, dx, "the eigenstrain")
+        self._projection_L = fem.form(self.e_star * ufl.TestFunction(Q) * ctx.weight * dx(self.tags))
 
     def destroy(self) -> None:
-        self._projection_ksp.destroy()
-        self._projection_A.destroy()
-        self._projection_b.destroy()
+        self._projector.destroy()
 
     def update(self) -> None:
-        b = self._projection_b
-        with b.localForm() as loc:
-            loc.set(0.0)
-        fem_petsc.assemble_vector(b, self._projection_L)
-        b.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
-        self._projection_ksp.solve(b, self.e_star_consistent.x.petsc_vec)
-        if self._projection_ksp.getConvergedReason() < 0:
-            from ..solver import SolverError
-
-            raise SolverError("projection of the eigenstrain did not converge")
-        self.e_star_consistent.x.scatter_forward()
+        self._projector.project(self._projection_L, self.e_star_consistent)
 
     def lame(self):
         mu = self.E / (2.0 * (1.0 + self.nu))

@@ -23,11 +23,10 @@ import basix.ufl
 import numpy as np
 import ufl
 
-from ..._backend import PETSc
 from .base import LawContext, MaterialLaw, RegionMaterial
+from .projection import LocalProjector
 
 from dolfinx import fem  # noqa: E402
-from dolfinx.fem import petsc as fem_petsc  # noqa: E402
 
 
 class InvertedElementError(ArithmeticError):
@@ -59,42 +58,6 @@ class PointResponse:
         if self._tangent is None:
             self._tangent = self.tangent_fn()
         return self._tangent
-
-
-class LocalProjector:
-    """L2 projection (weighted like the problem's integrals) onto a discontinuous space, one
-    right-hand side form per target; the mass matrix is block diagonal, CG + Jacobi solves it."""
-
-    def __init__(self, space, weight, dx):
-        t, q = ufl.TrialFunction(space), ufl.TestFunction(space)
-        self.space = space
-        self.A = fem_petsc.assemble_matrix(fem.form(ufl.inner(t, q) * weight * dx))
-        self.A.assemble()
-        self.b = fem_petsc.create_vector(space)
-        ksp = PETSc.KSP().create(space.mesh.comm)
-        ksp.setOperators(self.A)
-        ksp.setType("cg")
-        ksp.getPC().setType("jacobi")
-        ksp.setTolerances(rtol=1e-12, atol=1e-30, max_it=2000)
-        self.ksp = ksp
-
-    def project(self, L, target) -> None:
-        b = self.b
-        with b.localForm() as loc:
-            loc.set(0.0)
-        fem_petsc.assemble_vector(b, L)
-        b.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
-        self.ksp.solve(b, target.x.petsc_vec)
-        if self.ksp.getConvergedReason() < 0:
-            from ..solver import SolverError
-
-            raise SolverError("local projection of the stress did not converge")
-        target.x.scatter_forward()
-
-    def destroy(self) -> None:
-        self.ksp.destroy()
-        self.A.destroy()
-        self.b.destroy()
 
 
 class QuadratureLaw(MaterialLaw):
@@ -150,8 +113,8 @@ class QuadratureLaw(MaterialLaw):
         dx = ufl.Measure("dx", domain=mesh, subdomain_data=ctx.cell_tags,
                          metadata={"quadrature_degree": ctx.quadrature_degree, "quadrature_scheme": "default"})
         self.dx = dx
-        self._sigma_projector = LocalProjector(self.sigma_h.function_space, ctx.weight, dx)
-        self._epbar_projector = LocalProjector(self.epbar_h.function_space, ctx.weight, dx)
+        self._sigma_projector = LocalProjector(self.sigma_h.function_space, ctx.weight, dx, "the stress")
+        self._epbar_projector = LocalProjector(self.epbar_h.function_space, ctx.weight, dx, "the plastic strain")
         self._sigma_L = fem.form(ufl.inner(self.cauchy_q, ufl.TestFunction(self.sigma_h.function_space))
                                  * ctx.weight * dx(self.tags))
         self._epbar_L = fem.form(self.epbar_q * ufl.TestFunction(self.epbar_h.function_space)
