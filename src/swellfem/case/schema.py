@@ -235,24 +235,10 @@ class Case(Strict):
         layers = []
         for layer, r in zip(getattr(geo, "layers", []), getattr(geo, "outer_radii_nm", [])):
             m = mats[layer.material]
-            layers.append(
-                {
-                    "name": layer.name,
-                    "material": layer.material,
-                    "role": m.role,
-                    "outer_radius_nm": r,
-                    "E_GPa": m.E_GPa,
-                    "nu": m.nu,
-                    "volumetric_expansion": m.volumetric_expansion,
-                    "yield_strength_MPa": m.yield_strength_MPa,
-                    "hardening_modulus_MPa": m.hardening_modulus_MPa if m.yield_strength_MPa is not None else None,
-                    "yield_strength_potassiated_MPa": m.yield_strength_potassiated_MPa,
-                    "E_potassiated_GPa": m.E_potassiated_MPa / 1000.0 if m.E_potassiated_MPa else None,
-                    "tensile_strength_MPa": m.tensile_strength_MPa,
-                    "fracture_strain": m.fracture_strain,
-                    "fracture_toughness_MPa_sqrt_m": m.fracture_toughness_MPa_sqrt_m,
-                }
-            )
+            # the material's values (its summary without what names or sources it)
+            values = {k: v for k, v in m.to_summary().items() if k not in ("name", "role", "law", "sources", "assumptions")}
+            layers.append({"name": layer.name, "material": layer.material, "role": m.role, "outer_radius_nm": r,
+                           **values})
         stages = {"mode": self.stages.mode, "soc": list(self.stages.soc)}
         if isinstance(self.stages, ShrinkingCoreStages):
             stages["front_width_nm"] = self.stages.front_width
