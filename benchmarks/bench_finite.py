@@ -25,7 +25,7 @@ CASES = {
     "lame": REPO / "cases" / "verification" / "lame_3layer.toml",
     "znse": REPO / "cases" / "znse" / "znse_inmc_orgo.toml",
 }
-YIELD = {"lame": ['materials.i-NMC.yield_strength="300 MPa"', 'materials.i-NMC.hardening_modulus="2 GPa"'],
+YIELD = {"lame": ['materials.i-NMC-isotropic.yield_strength="300 MPa"', 'materials.i-NMC-isotropic.hardening_modulus="2 GPa"'],
          "znse": ['materials.ZnSe.yield_strength="1 GPa"']}
 VARIANTS = {
     "small elastic": [],

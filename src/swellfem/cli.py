@@ -70,7 +70,7 @@ def _parser() -> argparse.ArgumentParser:
     w.add_argument("--stage", type=int, default=-1, help="stage index (negative: from the last; default -1)")
     w.add_argument("--field", default="von_mises",
                    choices=["von_mises", "hydrostatic", "principal_max", "sigma_zz", "displacement", "potassiation",
-                            "plastic_strain", "J"])
+                            "plastic_strain", "J", "porosity", "sheet_strain"])
     w.add_argument("--clip", choices=["x", "y", "z"], default=None, help="cut a 3D result through the centre")
     w.add_argument("--warp", type=float, default=None, metavar="SCALE", help="draw the deformed shape")
     w.add_argument("--regions", default=None, help="comma-separated regions to show (default: all)")
@@ -227,11 +227,15 @@ def _dispatch(args) -> int:
         radii = ", ".join(f"{n} to {r:g} nm" for n, r in zip(case.geometry.layer_names, case.geometry.outer_radii_nm))
         if getattr(case.geometry, "cavity_radius", None):
             radii = f"cavity to {case.geometry.cavity_radius:g} nm, " + radii
-        plastic = [f"{m.name} (yield {m.yield_strength_MPa:g} MPa)" for m in case.resolved_materials().values()
-                   if m.yield_strength_MPa is not None]
+        mats = case.resolved_materials().values()
+        plastic = [f"{m.name} (yield {m.yield_strength_MPa:g} MPa)" for m in mats
+                   if m.yield_strength_MPa is not None and m.law == "isotropic"]
+        carbons = [f"{m.name} {m.law}" + (f" (porosity {m.parameters['porosity']:g})" if m.law == "porous" else "")
+                   for m in mats if m.law != "isotropic"]
         print(
             f"{args.case}: valid — {case.name}: {radii}; {case.model.formulation}, {case.model.kinematics} strain"
-            f"{'; plastic: ' + ', '.join(plastic) if plastic else ''}; "
+            f"{'; plastic: ' + ', '.join(plastic) if plastic else ''}"
+            f"{'; shell laws: ' + ', '.join(carbons) if carbons else ''}; "
             f"stages {case.stages.mode} at SOC {', '.join(f'{s:g}' for s in case.stages.soc)}"
         )
         return 0

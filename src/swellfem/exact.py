@@ -10,6 +10,25 @@ import dataclasses
 import numpy as np
 
 
+def spherical_extrema(srr: np.ndarray, stt: np.ndarray) -> dict[str, float]:
+    """Per-region extrema of a spherically symmetric stress (radial ``srr``, hoop ``stt`` at
+    sample points, MPa) with the metric names of ``summary.json``."""
+    vm = np.abs(stt - srr)
+    hyd = (srr + 2 * stt) / 3
+    pmax, pmin = np.maximum(srr, stt), np.minimum(srr, stt)
+    return {
+        "von_mises_max_MPa": float(vm.max()),
+        "principal_max_MPa": float(pmax.max()),
+        "principal_min_MPa": float(pmin.min()),
+        "hydrostatic_max_MPa": float(hyd.max()),
+        "hydrostatic_min_MPa": float(hyd.min()),
+        "radial_max_MPa": float(srr.max()),
+        "radial_min_MPa": float(srr.min()),
+        "hoop_max_MPa": float(stt.max()),
+        "hoop_min_MPa": float(stt.min()),
+    }
+
+
 @dataclasses.dataclass(frozen=True)
 class LayeredSphere:
     """N concentric spherical layers, uniform eigenstrain e_i in layer i, free outer surface.
@@ -68,21 +87,7 @@ class LayeredSphere:
     def region_extrema(self, layer: int) -> dict[str, float]:
         """Exact per-region extrema with the metric names of ``summary.json`` (MPa)."""
         r = self.layer_samples(layer)
-        srr, stt = self.sigma_rr(r, layer), self.sigma_tt(r, layer)
-        vm = np.abs(stt - srr)
-        hyd = (srr + 2 * stt) / 3
-        pmax, pmin = np.maximum(srr, stt), np.minimum(srr, stt)
-        return {
-            "von_mises_max_MPa": vm.max(),
-            "principal_max_MPa": pmax.max(),
-            "principal_min_MPa": pmin.min(),
-            "hydrostatic_max_MPa": hyd.max(),
-            "hydrostatic_min_MPa": hyd.min(),
-            "radial_max_MPa": srr.max(),
-            "radial_min_MPa": srr.min(),
-            "hoop_max_MPa": stt.max(),
-            "hoop_min_MPa": stt.min(),
-        }
+        return spherical_extrema(self.sigma_rr(r, layer), self.sigma_tt(r, layer))
 
 
 def core_shell_pressure(e: float, a: float, b: float, Kc: float, Ks: float, Gs: float) -> float:
@@ -326,3 +331,275 @@ class HillSphere:
         plastic = -2 * sy * np.log(c / r) - 2 * sy / 3 * (1 - c**3 / b**3) + sy
         elastic = 2 * sy * c**3 / 3 * (1 / b**3 + 1 / (2 * r**3))
         return np.where(r <= c, plastic, elastic)
+
+
+# --- concentric layers with radial-symmetric (e.g. transversely isotropic) stiffness -----------
+
+
+@dataclasses.dataclass(frozen=True)
+class AnisotropicLayeredSphere:
+    """Concentric layers with a radially symmetric stiffness, uniform eigenstrains, optional
+    central cavity with an internal pressure, free outer surface; small strain (GUIDE section 8,
+    docs/carbon_laws.md section 2, "Exact check").
+
+    Per layer: eps_r = du/dr - eps*_r, eps_t = u/r - eps*_t (mechanical strains),
+    sigma_r = C_rr eps_r + 2 C_rt eps_t, sigma_t = C_rt eps_r + C_tt eps_t, where for a
+    transversely isotropic material with its axis radial C_rr = C33, C_rt = C13,
+    C_tt = C11 + C12 (C22 + C23 of GUIDE); isotropic: C_rr = lam + 2 mu, C_rt = lam,
+    C_tt = 2 (lam + mu). Equilibrium d sigma_r/dr + 2 (sigma_r - sigma_t) / r = 0 gives
+    C_rr (u'' + 2 u'/r) - 2 (C_tt - C_rt) u / r^2 = 2 [(C_rr - C_rt) eps*_r + (2 C_rt - C_tt) eps*_t] / r,
+    homogeneous solutions r^n with n^2 + n - 2 (C_tt - C_rt) / C_rr = 0,
+    n1,2 = [-1 +- sqrt(1 + 8 (C_tt - C_rt) / C_rr)] / 2, and the particular solution k r with
+    k (C_rr + C_rt - C_tt) = (C_rr - C_rt) eps*_r + (2 C_rt - C_tt) eps*_t, i.e.
+    k = eps*_t + (C_rr - C_rt) (eps*_r - eps*_t) / D, D = C_rr + C_rt - C_tt.
+    D = 0 (isotropic, where n1 = 1): k = eps*_t when eps*_r = eps*_t; otherwise u = k r is no
+    particular solution (an r ln r term would be needed) and :meth:`solve` raises ValueError.
+
+    Stored per layer i (inner radius a_i, outer radius b_i):
+    u = A_i b_i (r / b_i)^n1 + B_i a_i (r / a_i)^n2 + k_i r (normalised constants, so A and B
+    are strains; B_0 = 0 in a solid innermost layer, regular at the centre, which needs n1 > 0).
+    Continuity of u and sigma_r at the interfaces, sigma_r = -p on the cavity wall and
+    sigma_r = 0 on the outer surface fix A and B.
+    """
+
+    radii: tuple[float, ...]
+    C_rr: tuple[float, ...]
+    C_rt: tuple[float, ...]
+    C_tt: tuple[float, ...]
+    eigenstrain_r: tuple[float, ...]
+    eigenstrain_t: tuple[float, ...]
+    cavity_radius: float
+    pressure: float
+    n1: tuple[float, ...]
+    n2: tuple[float, ...]
+    k: tuple[float, ...]
+    A: tuple[float, ...]
+    B: tuple[float, ...]
+
+    # --- stiffness helpers --------------------------------------------------------------------
+    @staticmethod
+    def isotropic_stiffness(E: float, nu: float) -> tuple[float, float, float]:
+        """(C_rr, C_rt, C_tt) of an isotropic material: (lam + 2 mu, lam, 2 (lam + mu))."""
+        if not E > 0 or not -1.0 < nu < 0.5:
+            raise ValueError(f"need E > 0 and -1 < nu < 0.5, got E={E}, nu={nu}")
+        lam = E * nu / ((1 + nu) * (1 - 2 * nu))
+        mu = E / (2 * (1 + nu))
+        return lam + 2 * mu, lam, 2 * (lam + mu)
+
+    @staticmethod
+    def transverse_voigt(E_t: float, nu_t: float, E_n: float, G_tn: float,
+                         nu_nt: float = 0.0) -> dict[str, float]:
+        """C11, C12, C13, C33, C44, C66 of a transversely isotropic material (1, 2 in plane,
+        3 normal) from the engineering constants of docs/carbon_laws.md section 2: the closed-form
+        inverse of the compliance [[1/E_t, -nu_t/E_t, -nu_nt/E_n], [-nu_t/E_t, 1/E_t, -nu_nt/E_n],
+        [-nu_nt/E_n, -nu_nt/E_n, 1/E_n]]. Raises ValueError unless positive definite."""
+        if not (E_t > 0 and E_n > 0 and G_tn > 0):
+            raise ValueError(f"need E_t, E_n, G_tn > 0, got {E_t}, {E_n}, {G_tn}")
+        S11, S12, S13, S33 = 1 / E_t, -nu_t / E_t, -nu_nt / E_n, 1 / E_n
+        det = (S11 + S12) * S33 - 2 * S13**2  # of the in-plane-sum / normal 2x2 block
+        if not (S11 - S12 > 0 and S11 + S12 > 0 and det > 0):
+            raise ValueError(f"transverse stiffness not positive definite (nu_t={nu_t}, nu_nt={nu_nt}, "
+                             f"E_t={E_t}, E_n={E_n})")
+        C11_plus_C12 = S33 / det
+        C11_minus_C12 = 1 / (S11 - S12)
+        return {"C11": 0.5 * (C11_plus_C12 + C11_minus_C12), "C12": 0.5 * (C11_plus_C12 - C11_minus_C12),
+                "C13": -S13 / det, "C33": (S11 + S12) / det, "C44": G_tn, "C66": 0.5 * C11_minus_C12}
+
+    @classmethod
+    def transverse_stiffness(cls, E_t: float, nu_t: float, E_n: float, G_tn: float,
+                             nu_nt: float = 0.0) -> tuple[float, float, float]:
+        """(C_rr, C_rt, C_tt) = (C33, C13, C11 + C12) of a transversely isotropic layer with its
+        axis radial (G_tn does not enter spherical symmetry; it is only checked)."""
+        c = cls.transverse_voigt(E_t, nu_t, E_n, G_tn, nu_nt)
+        return c["C33"], c["C13"], c["C11"] + c["C12"]
+
+    @staticmethod
+    def exponents(C_rr: float, C_rt: float, C_tt: float) -> tuple[float, float]:
+        """n1 > n2: the roots of n^2 + n - 2 (C_tt - C_rt) / C_rr = 0."""
+        disc = 1 + 8 * (C_tt - C_rt) / C_rr
+        if not disc > 0:
+            raise ValueError(f"complex or repeated exponents (1 + 8 (C_tt - C_rt)/C_rr = {disc}); "
+                             "the stiffness is not positive definite")
+        root = np.sqrt(disc)
+        return (-1 + root) / 2, (-1 - root) / 2
+
+    # --- solution --------------------------------------------------------------------------------
+    @classmethod
+    def solve(cls, radii, C_rr, C_rt, C_tt, eigenstrain_r=0.0, eigenstrain_t=0.0, cavity_radius: float = 0.0,
+              pressure: float = 0.0) -> "AnisotropicLayeredSphere":
+        """``radii``: the outer radii of the layers (increasing); stiffnesses and eigenstrains one
+        per layer (or a scalar for all); ``pressure`` on the cavity wall (needs ``cavity_radius``)."""
+        radii = np.atleast_1d(np.asarray(radii, dtype=float))
+        n = len(radii)
+
+        def per_layer(v, name):
+            v = np.broadcast_to(np.asarray(v, dtype=float), (n,)).copy()
+            if not np.all(np.isfinite(v)):
+                raise ValueError(f"{name} must be finite")
+            return v
+
+        Crr, Crt, Ctt = (per_layer(v, nm) for v, nm in ((C_rr, "C_rr"), (C_rt, "C_rt"), (C_tt, "C_tt")))
+        er, et = per_layer(eigenstrain_r, "eigenstrain_r"), per_layer(eigenstrain_t, "eigenstrain_t")
+        a0 = float(cavity_radius)
+        if a0 < 0:
+            raise ValueError(f"cavity_radius must be >= 0, got {a0}")
+        if pressure != 0.0 and a0 == 0.0:
+            raise ValueError("a pressure needs a cavity (cavity_radius > 0)")
+        bounds = np.concatenate([[a0], radii])
+        if np.any(np.diff(bounds) <= 0):
+            raise ValueError(f"radii must increase outward from the cavity: {bounds.tolist()}")
+        n1, n2, k = np.zeros(n), np.zeros(n), np.zeros(n)
+        for i in range(n):
+            if not (Crr[i] > 0 and Ctt[i] > 0 and Crr[i] * Ctt[i] > 2 * Crt[i] ** 2):
+                raise ValueError(f"layer {i}: stiffness not positive definite in spherical symmetry "
+                                 f"(need C_rr > 0, C_tt > 0, C_rr C_tt > 2 C_rt^2)")
+            n1[i], n2[i] = cls.exponents(Crr[i], Crt[i], Ctt[i])
+            D = Crr[i] + Crt[i] - Ctt[i]
+            d = er[i] - et[i]
+            if abs(D) <= 1e-12 * (abs(Crr[i]) + abs(Crt[i]) + abs(Ctt[i])):
+                if abs(d) > 1e-14 * max(abs(er[i]), abs(et[i])):
+                    raise ValueError(
+                        f"layer {i}: C_rr + C_rt - C_tt = 0 (n1 = 1, isotropic-like) with an anisotropic "
+                        f"eigenstrain (eps*_r = {er[i]}, eps*_t = {et[i]}): u = k r is no particular "
+                        "solution (it would need an r ln r term)")
+                k[i] = et[i]
+            else:
+                k[i] = et[i] + (Crr[i] - Crt[i]) * d / D
+        solid = a0 == 0.0
+        if solid and not n1[0] > 0:
+            raise ValueError(f"solid innermost layer with n1 = {n1[0]} <= 0 (C_tt <= C_rt): no solution "
+                             "regular at the centre")
+
+        # unknowns: A_i (i = 0..n-1), then B_i (i = 1..n-1, and i = 0 with a cavity)
+        def ia(i):
+            return i
+
+        def ib(i):
+            if solid and i == 0:
+                return None
+            return n + i - (1 if solid else 0)
+
+        m = 2 * n - (1 if solid else 0)
+        scale = float(np.max(np.abs(np.concatenate([Crr, Crt, Ctt]))))
+
+        def rows(i, r):
+            """Coefficients (on A_i, B_i) and constant of u/r and sigma_r/scale at radius r in layer i."""
+            a_in, b_out = bounds[i], bounds[i + 1]
+            P1 = (r / b_out) ** (n1[i] - 1)
+            P2 = (r / a_in) ** (n2[i] - 1) if a_in > 0 else 0.0
+            ur = (P1, P2, k[i])
+            sr = ((Crr[i] * n1[i] + 2 * Crt[i]) * P1 / scale, (Crr[i] * n2[i] + 2 * Crt[i]) * P2 / scale,
+                  (Crr[i] * (k[i] - er[i]) + 2 * Crt[i] * (k[i] - et[i])) / scale)
+            return ur, sr
+
+        M, rhs = np.zeros((m, m)), np.zeros(m)
+        row = 0
+
+        def put(i, coef, sign):
+            M[row, ia(i)] += sign * coef[0]
+            if ib(i) is not None:
+                M[row, ib(i)] += sign * coef[1]
+            rhs[row] -= sign * coef[2]
+
+        if not solid:
+            _, sr = rows(0, a0)
+            put(0, sr, 1.0)
+            rhs[row] += -float(pressure) / scale
+            row += 1
+        for i in range(n - 1):
+            r = bounds[i + 1]
+            (u_in, s_in), (u_out, s_out) = rows(i, r), rows(i + 1, r)
+            put(i, u_in, 1.0)
+            put(i + 1, u_out, -1.0)
+            row += 1
+            put(i, s_in, 1.0)
+            put(i + 1, s_out, -1.0)
+            row += 1
+        _, sr = rows(n - 1, bounds[-1])
+        put(n - 1, sr, 1.0)
+        row += 1
+        assert row == m
+        sol = np.linalg.solve(M, rhs)
+        A = sol[:n]
+        B = np.concatenate([[0.0], sol[n:]]) if solid else sol[n:]
+        return cls(tuple(radii), tuple(Crr), tuple(Crt), tuple(Ctt), tuple(er), tuple(et), a0, float(pressure),
+                   tuple(n1), tuple(n2), tuple(k), tuple(A), tuple(B))
+
+    @classmethod
+    def isotropic(cls, radii, E, nu, eigenstrain, cavity_radius: float = 0.0,
+                  pressure: float = 0.0) -> "AnisotropicLayeredSphere":
+        """Isotropic layers (E, nu, isotropic eigenstrain per layer): the case of
+        :class:`LayeredSphere` (and of a Lame hollow sphere with a cavity)."""
+        n = len(np.atleast_1d(radii))
+        E, nu, e = (np.broadcast_to(np.asarray(v, dtype=float), (n,)) for v in (E, nu, eigenstrain))
+        C = np.array([cls.isotropic_stiffness(Ei, ni) for Ei, ni in zip(E, nu)])
+        return cls.solve(radii, C[:, 0], C[:, 1], C[:, 2], e, e, cavity_radius, pressure)
+
+    # --- fields ----------------------------------------------------------------------------------
+    def layer_of(self, r) -> np.ndarray:
+        """The layer index of each radius (a radius on an interface belongs to the inner layer)."""
+        r = np.asarray(r, dtype=float)
+        return np.minimum(np.searchsorted(np.asarray(self.radii), r, side="left"), len(self.radii) - 1)
+
+    def _strains(self, r, layer):
+        """Total strains (du/dr, u/r) at r in one layer."""
+        i = int(layer)
+        if not 0 <= i < len(self.radii):
+            raise ValueError(f"no layer {layer}")
+        r = np.asarray(r, dtype=float)
+        a_in = self.radii[i - 1] if i > 0 else self.cavity_radius
+        b_out = self.radii[i]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            P1 = self.A[i] * np.power(r / b_out, self.n1[i] - 1) if self.A[i] != 0 else np.zeros_like(r)
+            P2 = self.B[i] * np.power(r / a_in, self.n2[i] - 1) if (a_in > 0 and self.B[i] != 0) else np.zeros_like(r)
+        return self.n1[i] * P1 + self.n2[i] * P2 + self.k[i], P1 + P2 + self.k[i]
+
+    def _per_point(self, fn, r, layer):
+        r = np.asarray(r, dtype=float)
+        if layer is not None:
+            return fn(r, layer)
+        out = np.empty(r.shape)
+        lay = self.layer_of(r)
+        for i in np.unique(lay):
+            m = lay == i
+            out[m] = fn(r[m], i)
+        return out
+
+    def u(self, r, layer: int | None = None) -> np.ndarray:
+        """Radial displacement; ``layer=None``: each radius in its own layer (see :meth:`layer_of`)."""
+        return self._per_point(lambda rr, i: self._strains(rr, i)[1] * rr, r, layer)
+
+    def sigma_r(self, r, layer: int | None = None) -> np.ndarray:
+        def fn(rr, i):
+            gr, gt = self._strains(rr, i)
+            er, et = gr - self.eigenstrain_r[i], gt - self.eigenstrain_t[i]
+            return self.C_rr[i] * er + 2 * self.C_rt[i] * et
+        return self._per_point(fn, r, layer)
+
+    def sigma_t(self, r, layer: int | None = None) -> np.ndarray:
+        def fn(rr, i):
+            gr, gt = self._strains(rr, i)
+            er, et = gr - self.eigenstrain_r[i], gt - self.eigenstrain_t[i]
+            return self.C_rt[i] * er + self.C_tt[i] * et
+        return self._per_point(fn, r, layer)
+
+    # the names of LayeredSphere
+    def displacement(self, r, layer: int | None = None) -> np.ndarray:
+        return self.u(r, layer)
+
+    def sigma_rr(self, r, layer: int | None = None) -> np.ndarray:
+        return self.sigma_r(r, layer)
+
+    def sigma_tt(self, r, layer: int | None = None) -> np.ndarray:
+        return self.sigma_t(r, layer)
+
+    def layer_samples(self, layer: int, n: int = 2001) -> np.ndarray:
+        lo = self.radii[layer - 1] if layer else self.cavity_radius
+        return np.linspace(lo, self.radii[layer], n)
+
+    def region_extrema(self, layer: int) -> dict[str, float]:
+        """Exact per-region extrema with the metric names of ``summary.json`` (MPa)."""
+        r = self.layer_samples(layer)
+        if r[0] == 0.0:
+            r = r[1:]  # the centre: the limit is approached by the samples next to it
+        return spherical_extrema(self.sigma_r(r, layer), self.sigma_t(r, layer))

@@ -51,6 +51,26 @@ state carries over, so cycles leave residual stresses. Convergence: ||R||_inf <=
 (H = 0) a cavity pressure above the limit load has no solution, yet the discrete problem can
 return a spurious one (an oscillating hydrostatic stress) instead of failing; stay below
 2 sy ln(b/a) (see ``swellfem.exact.HillSphere``).
+
+Carbon laws (docs/carbon_laws.md)
+---------------------------------
+``Layer1D(law=...)``: "isotropic" (the model above), "porous" (section 1: crushable foam with
+densification, Deshpande-Fleck ellipse, associated flow, the plastic strain is *not*
+isochoric: the state is ep_r, ep_t, the Deshpande-Fleck equivalent plastic strain epbar and
+phi_min, the smallest porosity reached (initially phi0; the densification hardening
+sd (phi0 / phi_min - 1) does not soften when the pores reopen); porosity
+phi = 1 - (1 - phi0) exp(-(ep_r + 2 ep_t))) and "transverse" (section 2: transversely
+isotropic about the radial direction, anisotropic swelling stretch s_n = 1 + theta e_n radial,
+s_t = 1 + theta e_t hoop, Js = s_n s_t^2, wrinkle slack g on the hoop strain with the slope
+r = sqrt(slack_stiffness_ratio) below the slack). The material-point
+maps (tau_r, tau_t) of (er, et) are :func:`porous_return` (backward Euler in principal axes,
+the scalar multiplier x solved to machine precision by a bracketed Newton iteration) and
+:func:`transverse_stress` (closed form); er = ln(lr / s_n), et = ln(lt / s_t) (finite) or
+er = du/dR - (s_n - 1), et = u/R - (s_t - 1) (small). Tangent: analytic for "transverse", central
+differences of the point map for "porous". Finite strain: tau is the Kirchhoff stress per swollen
+volume, sigma = (Js / J) tau (with J = lr lt^2, = tau / (Je Jp) for "porous" with its plastic
+volume change Jp = exp(ev_p); for the isotropic law this is tau / exp(tr ee)),
+P_r = Js tau_r / lr, P_t = Js tau_t / lt as above.
 """
 
 from __future__ import annotations
@@ -61,8 +81,11 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from .exact import spherical_extrema
+
 KINEMATICS = ("finite", "small")
 CONVENTIONS = ("cube-root", "linear")
+LAWS = ("isotropic", "porous", "transverse")
 
 
 class Sphere1DError(RuntimeError):
@@ -73,9 +96,27 @@ class Sphere1DError(RuntimeError):
 class Layer1D:
     """One concentric layer; ``outer_radius_nm`` is its reference outer radius.
 
-    ``yield_strength_MPa=None`` means elastic. ``E_potassiated_MPa`` and
-    ``yield_strength_potassiated_MPa`` are the values at theta = 1 (None: the pristine value);
-    both vary linearly in theta.
+    ``law="isotropic"`` (default): Hencky / Hooke with E, nu, isotropic swelling
+    ``volumetric_expansion``; ``yield_strength_MPa=None`` means elastic. ``E_potassiated_MPa``
+    and ``yield_strength_potassiated_MPa`` are the values at theta = 1 (None: the pristine
+    value); both vary linearly in theta.
+
+    ``law="porous"`` (docs/carbon_laws.md section 1): ``E_MPa``, ``nu`` of the dense matrix (the
+    porous body has E (1 - porosity)^2, nu), ``porosity`` phi0 in (0, 0.9],
+    ``yield_strength_MPa`` (required: uniaxial yield of the porous body),
+    ``compaction_strength_MPa`` p_c > yield / 3 (required), ``densification_strength_MPa``
+    (None: the yield strength), ``hardening_modulus_MPa`` H, isotropic swelling
+    ``volumetric_expansion`` (with the solver's convention).
+
+    ``law="transverse"`` (section 2, axis radial): ``E_MPa`` = E_t and ``nu`` = nu_t in the shell
+    plane, ``E_normal_MPa`` (required), ``G_normal_MPa`` (does not enter spherical symmetry:
+    optional, only checked), ``nu_normal`` (in-plane contraction per normal stress,
+    eps_t = -nu_normal sigma_n / E_n), linear swelling ``expansion_normal`` e_n and
+    ``expansion_tangential`` e_t at theta = 1 (s = 1 + theta e, whatever the convention),
+    wrinkle slack ``slack_strain`` s0 >= 0 and ``slack_stiffness_ratio`` k in (0, 1] (default 1e-4):
+    the in-plane stiffness of the wrinkled sheet over that of the flat one; the slope of g below
+    the slack is r = sqrt(k) (:attr:`slack_slope`). ``volumetric_expansion`` must be 0 and there is
+    no plasticity.
     """
 
     outer_radius_nm: float
@@ -86,15 +127,34 @@ class Layer1D:
     hardening_modulus_MPa: float = 0.0
     E_potassiated_MPa: float | None = None
     yield_strength_potassiated_MPa: float | None = None
+    law: str = "isotropic"
+    # porous
+    porosity: float | None = None
+    compaction_strength_MPa: float | None = None
+    densification_strength_MPa: float | None = None
+    # transverse
+    E_normal_MPa: float | None = None
+    G_normal_MPa: float | None = None
+    nu_normal: float = 0.0
+    expansion_normal: float = 0.0
+    expansion_tangential: float = 0.0
+    slack_strain: float = 0.0
+    slack_stiffness_ratio: float = 1e-4
+
+    _POROUS = ("porosity", "compaction_strength_MPa", "densification_strength_MPa")
+    _TRANSVERSE_DEFAULTS = {"E_normal_MPa": None, "G_normal_MPa": None, "nu_normal": 0.0, "expansion_normal": 0.0,
+                            "expansion_tangential": 0.0, "slack_strain": 0.0, "slack_stiffness_ratio": 1e-4}
 
     def __post_init__(self):
+        if self.law not in LAWS:
+            raise ValueError(f"law must be one of {LAWS}, got {self.law!r}")
         if not self.outer_radius_nm > 0:
             raise ValueError(f"outer_radius_nm must be positive, got {self.outer_radius_nm}")
         if not self.E_MPa > 0:
             raise ValueError(f"E_MPa must be positive, got {self.E_MPa}")
         if self.E_potassiated_MPa is not None and not self.E_potassiated_MPa > 0:
             raise ValueError(f"E_potassiated_MPa must be positive, got {self.E_potassiated_MPa}")
-        if not -1.0 < self.nu < 0.5:
+        if self.law != "transverse" and not -1.0 < self.nu < 0.5:
             raise ValueError(f"nu must lie in (-1, 0.5), got {self.nu}")
         if not self.volumetric_expansion > -1.0:
             raise ValueError(f"volumetric_expansion must exceed -1, got {self.volumetric_expansion}")
@@ -107,6 +167,273 @@ class Layer1D:
                 raise ValueError("yield_strength_potassiated_MPa must be positive")
         if not self.hardening_modulus_MPa >= 0:
             raise ValueError(f"hardening_modulus_MPa must be >= 0, got {self.hardening_modulus_MPa}")
+        # parameters of another law
+        if self.law != "porous":
+            for name in self._POROUS:
+                if getattr(self, name) is not None:
+                    raise ValueError(f"{name} is a parameter of law 'porous', not of {self.law!r}")
+        if self.law != "transverse":
+            for name, default in self._TRANSVERSE_DEFAULTS.items():
+                if getattr(self, name) != default:
+                    raise ValueError(f"{name} is a parameter of law 'transverse', not of {self.law!r}")
+        if self.law != "isotropic":
+            for name in ("E_potassiated_MPa", "yield_strength_potassiated_MPa"):
+                if getattr(self, name) is not None:
+                    raise ValueError(f"{name} is not supported by law {self.law!r} (only 'isotropic')")
+        if self.law == "porous":
+            if self.yield_strength_MPa is None:
+                raise ValueError("law 'porous' needs yield_strength_MPa (the uniaxial yield of the porous body)")
+            if self.porosity is None or not 0.0 < self.porosity <= 0.9:
+                raise ValueError(f"porosity must lie in (0, 0.9] for law 'porous', got {self.porosity}")
+            if self.compaction_strength_MPa is None or not self.compaction_strength_MPa > self.yield_strength_MPa / 3:
+                raise ValueError(f"compaction_strength_MPa must exceed yield_strength_MPa / 3 = "
+                                 f"{self.yield_strength_MPa / 3:g}, got {self.compaction_strength_MPa}")
+            if self.densification_strength_MPa is not None and not self.densification_strength_MPa >= 0:
+                raise ValueError(f"densification_strength_MPa must be >= 0, got {self.densification_strength_MPa}")
+        if self.law == "transverse":
+            if self.yield_strength_MPa is not None or self.hardening_modulus_MPa != 0.0:
+                raise ValueError("law 'transverse' is elastic: no yield_strength_MPa / hardening_modulus_MPa")
+            if self.volumetric_expansion != 0.0:
+                raise ValueError("law 'transverse' swells by expansion_normal and expansion_tangential "
+                                 "(set volumetric_expansion = 0)")
+            if self.E_normal_MPa is None or not self.E_normal_MPa > 0:
+                raise ValueError(f"law 'transverse' needs E_normal_MPa > 0, got {self.E_normal_MPa}")
+            if self.G_normal_MPa is not None and not self.G_normal_MPa > 0:
+                raise ValueError(f"G_normal_MPa must be positive, got {self.G_normal_MPa}")
+            for name in ("expansion_normal", "expansion_tangential"):
+                if not getattr(self, name) > -1.0:
+                    raise ValueError(f"{name} must exceed -1, got {getattr(self, name)}")
+            if not self.slack_strain >= 0:
+                raise ValueError(f"slack_strain must be >= 0, got {self.slack_strain}")
+            if not 0.0 < self.slack_stiffness_ratio <= 1.0:
+                raise ValueError(f"slack_stiffness_ratio must lie in (0, 1], got {self.slack_stiffness_ratio}")
+            self.transverse_stiffness()  # positive definite
+
+    @property
+    def slack_slope(self) -> float:
+        """r = sqrt(slack_stiffness_ratio): the slope of the wrinkle slack g below the slack strain
+        (the energy goes with g^2, so the in-plane stiffness ratio is r^2 = k)."""
+        return math.sqrt(self.slack_stiffness_ratio)
+
+    def porous_constants(self) -> dict[str, float]:
+        """K, mu (of E (1 - phi0)^2, nu), alpha, c, sy, H, sd, phi0 of law 'porous'."""
+        if self.law != "porous":
+            raise ValueError(f"not a porous layer (law {self.law!r})")
+        phi0, sy, pc = self.porosity, self.yield_strength_MPa, self.compaction_strength_MPa
+        E = self.E_MPa * (1 - phi0) ** 2
+        alpha = sy / math.sqrt(pc**2 - sy**2 / 9)
+        return {"K": E / (3 * (1 - 2 * self.nu)), "mu": E / (2 * (1 + self.nu)), "alpha": alpha,
+                "c": 1 + (alpha / 3) ** 2, "sy": sy, "H": self.hardening_modulus_MPa,
+                "sd": sy if self.densification_strength_MPa is None else self.densification_strength_MPa,
+                "phi0": phi0}
+
+    def transverse_stiffness(self) -> dict[str, float]:
+        """C11, C12, C13, C33 (MPa; 1, 2 in plane, 3 normal) of law 'transverse': the numerical
+        inverse of the compliance; ValueError unless positive definite."""
+        if self.law != "transverse":
+            raise ValueError(f"not a transverse layer (law {self.law!r})")
+        Et, nut, En, nunt = self.E_MPa, self.nu, self.E_normal_MPa, self.nu_normal
+        S = np.array([[1 / Et, -nut / Et, -nunt / En], [-nut / Et, 1 / Et, -nunt / En],
+                      [-nunt / En, -nunt / En, 1 / En]])
+        if not np.all(np.linalg.eigvalsh(S) > 0):
+            raise ValueError(f"law 'transverse': E_MPa={Et}, nu={nut}, E_normal_MPa={En}, nu_normal={nunt} give no "
+                             "positive definite stiffness")
+        C = np.linalg.inv(S)
+        return {"C11": float(C[0, 0]), "C12": float(C[0, 1]), "C13": float(C[0, 2]), "C33": float(C[2, 2])}
+
+    @property
+    def stiffness_scale_MPa(self) -> float:
+        """The largest modulus of the layer (for the solver's residual scale)."""
+        vals = [self.E_MPa, self.E_potassiated_MPa or 0.0, self.E_normal_MPa or 0.0]
+        return max(vals)
+
+
+# --- material-point maps of the carbon laws (docs/carbon_laws.md), vectorised -----------------
+
+#: the width of the slack blend, as a fraction of the slack strain
+SLACK_BLEND = 0.2
+
+
+def slack(e, s0, r):
+    """The wrinkle slack g(e), g'(e), g''(e) of docs/carbon_laws.md section 2: g = r e below
+    s0 - w/2, g' linear from r to 1 over [s0 - w/2, s0 + w/2], g = e - (1 - r) s0 above, with
+    w = 0.2 s0; s0 = 0: g = e."""
+    e, s0, r = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (e, s0, r)))
+    w = SLACK_BLEND * s0
+    lo, hi = s0 - 0.5 * w, s0 + 0.5 * w
+    below, above = e < lo, e > hi
+    blend = ~(below | above)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = e - lo
+        g = np.where(below, r * e, np.where(above, e - (1 - r) * s0, r * e + (1 - r) * t**2 / (2 * w)))
+        dg = np.where(below, r, np.where(above, 1.0, r + (1 - r) * t / w))
+        ddg = np.where(blend, (1 - r) / w, 0.0)
+    none = s0 <= 0
+    g, dg, ddg = np.where(none, e, g), np.where(none, 1.0, dg), np.where(none, 0.0, ddg)
+    return g, dg, ddg
+
+
+def transverse_stress(er, et, C11, C12, C13, C33, s0=0.0, r=1.0):
+    """(T_r, T_t) of law 'transverse' with its axis radial (section 2, spherical symmetry):
+    T_r = C33 er + 2 C13 g(et), T_t = g'(et) [(C11 + C12) g(et) + C13 er], and the tangent
+    d(T_r, T_t)/d(er, et) as (dTr_der, dTr_det, dTt_der, dTt_det)."""
+    g, dg, ddg = slack(et, s0, r)
+    Ctt = C11 + C12
+    Tt_tilde = Ctt * g + C13 * er
+    T_r = C33 * er + 2 * C13 * g
+    T_t = dg * Tt_tilde
+    tangent = (C33 + 0 * er, 2 * C13 * dg, dg * C13, ddg * Tt_tilde + dg**2 * Ctt)
+    return T_r, T_t, tangent
+
+
+def _porous_yield(epbar, ev_p, phi_min, sy, H, sd, phi0):
+    """Y(epbar, min(phi_min, phi(ev_p))) and phi: Y = sy + H epbar + sd (phi0 / min(phi_min, phi, phi0) - 1)
+    (the densification hardening follows the smallest porosity reached); Y = +inf where phi <= 0."""
+    phi = 1 - (1 - phi0) * np.exp(-ev_p)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        Y = sy + H * epbar + sd * (phi0 / np.minimum(np.minimum(phi_min, phi), phi0) - 1)
+    return np.where(phi > 0, Y, np.inf), phi
+
+
+def porous_return(er, et, ep_r, ep_t, epbar, phi_min=None, *, K, mu, alpha, c, sy, H, sd, phi0,
+                  max_iterations: int = 200):
+    """Backward-Euler return map of law 'porous' (section 1) in spherical symmetry: mechanical
+    strains (er, et) (log strains in finite strain, from the swollen state) and the state at the
+    start of the step (ep_r, ep_t, epbar, phi_min: the smallest porosity reached so far, None:
+    phi0); all arguments broadcast. Returns a dict with tau_r, tau_t, the new ep_r, ep_t, epbar,
+    ev_p (= ep_r + 2 ep_t), porosity, phi_min (= min(phi_min, porosity)), x (the multiplier
+    dgamma / (c Y)) and plastic (bool).
+
+    Trial: tr = tr ee_tr, d = ee_r - ee_t, p_tr = K tr, q_tr = 2 mu |d|. Plastic points:
+    d -> d / (1 + 3 mu x), tr -> tr / (1 + K alpha^2 x), and x > 0 solves
+    sigma_hat(x) = Y(epbar + c x sigma_hat(x), min(phi_min, phi(ev_p + alpha^2 p(x) x))) by
+    Newton's method inside a bracket [lo, hi] (r(lo) > 0 > r(hi), hi found by doubling, Y = inf
+    where phi <= 0), falling back to bisection; converged to a few ulps of x. r is strictly
+    decreasing (sigma_hat decreases, Y does not), so the root is unique."""
+    if phi_min is None:
+        phi_min = phi0
+    arrays = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in
+                                   (er, et, ep_r, ep_t, epbar, phi_min, K, mu, alpha, c, sy, H, sd, phi0)))
+    er, et, ep_r, ep_t, epbar, phi_min, K, mu, alpha, c, sy, H, sd, phi0 = (a.ravel() for a in arrays)
+    shape = arrays[0].shape
+    a2 = alpha**2
+    ee_r, ee_t = er - ep_r, et - ep_t
+    tr_tr, d_tr = ee_r + 2 * ee_t, ee_r - ee_t
+    p_tr, q_tr = K * tr_tr, 2 * mu * np.abs(d_tr)
+    ev_n = ep_r + 2 * ep_t
+    sh_tr = np.sqrt((q_tr**2 + a2 * p_tr**2) / c)
+    Y_n, _ = _porous_yield(epbar, ev_n, phi_min, sy, H, sd, phi0)
+    plastic = sh_tr - Y_n > 0
+    x = np.zeros_like(er)
+    idx = np.flatnonzero(plastic)
+    if idx.size:
+        x[idx] = _porous_multiplier(p_tr[idx], q_tr[idx], ev_n[idx], epbar[idx], phi_min[idx], K[idx], mu[idx],
+                                    a2[idx], c[idx], sy[idx], H[idx], sd[idx], phi0[idx], sh_tr[idx] - Y_n[idx],
+                                    Y_n[idx], max_iterations)
+    qf, pf = 1 / (1 + 3 * mu * x), 1 / (1 + K * a2 * x)
+    d, tr = d_tr * qf, tr_tr * pf
+    p = K * tr
+    sh = np.sqrt(((2 * mu * d) ** 2 + a2 * p**2) / c)
+    ee_r_new, ee_t_new = tr / 3 + 2 * d / 3, tr / 3 - d / 3
+    ep_r_new = np.where(plastic, ep_r + (ee_r - ee_r_new), ep_r)
+    ep_t_new = np.where(plastic, ep_t + (ee_t - ee_t_new), ep_t)
+    epbar_new = epbar + c * x * sh
+    ev_p = ep_r_new + 2 * ep_t_new
+    phi = 1 - (1 - phi0) * np.exp(-ev_p)
+    out = {"tau_r": p + 4 * mu / 3 * d, "tau_t": p - 2 * mu / 3 * d, "ep_r": ep_r_new, "ep_t": ep_t_new,
+           "epbar": epbar_new, "ev_p": ev_p, "porosity": phi, "phi_min": np.minimum(phi_min, phi), "x": x,
+           "plastic": plastic}
+    return {k: v.reshape(shape) for k, v in out.items()}
+
+
+def _porous_multiplier(p_tr, q_tr, ev_n, epbar_n, phi_min_n, K, mu, a2, c, sy, H, sd, phi0, f_tr, Y_n,
+                       max_iterations):
+    """The root x > 0 of r(x) = sigma_hat(x) - Y(x) at plastic points (see porous_return)."""
+
+    def resid(x, derivative=True):
+        qf, pf = 1 / (1 + 3 * mu * x), 1 / (1 + K * a2 * x)
+        q, p = q_tr * qf, p_tr * pf
+        sh = np.sqrt((q**2 + a2 * p**2) / c)
+        dev = a2 * p * x
+        Y, phi = _porous_yield(epbar_n + c * x * sh, ev_n + dev, phi_min_n, sy, H, sd, phi0)
+        r = sh - Y
+        if not derivative:
+            return r, None
+        dq, dp = -3 * mu * q * qf, -K * a2 * p * pf
+        dsh = (q * dq + a2 * p * dp) / (c * sh)
+        ddgam = c * (sh + x * dsh)
+        ddev = a2 * (p + x * dp)
+        # densification: d/dx of -sd ln(phi), dphi/dev_p = 1 - phi, only where phi < phi_min_n (<= phi0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            dY = H * ddgam + np.where(phi < np.minimum(phi_min_n, phi0), -sd * phi0 * (1 - phi) / phi**2 * ddev, 0.0)
+        return r, dsh - dY
+
+    # the initial guess: the root of the linearisation of sigma_hat at x = 0 (no hardening)
+    dsh0 = -(3 * mu * q_tr**2 + K * a2**2 * p_tr**2) / (c * (f_tr + Y_n))
+    guess = f_tr / np.maximum(-dsh0, 1e-300)
+    lo, hi = np.zeros_like(p_tr), 2 * guess
+    for _ in range(200):  # bracket by doubling
+        r_hi, _ = resid(hi, derivative=False)
+        grow = ~(r_hi < 0)  # nan counts as not bracketed
+        if not grow.any():
+            break
+        lo = np.where(grow & (r_hi > 0), hi, lo)
+        hi = np.where(grow, 2 * hi, hi)
+    else:
+        raise FloatingPointError("porous return: no bracket for the plastic multiplier")
+    x = np.clip(guess, lo, hi)
+    x = np.where((x > lo) & (x < hi), x, 0.5 * (lo + hi))
+    done = np.zeros(x.shape, dtype=bool)
+    eps = np.finfo(float).eps
+    for it in range(max_iterations):
+        r, dr = resid(x)
+        lo = np.where(r > 0, x, lo)
+        hi = np.where(r < 0, x, hi)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            xn = x - r / dr
+        bisect = ~np.isfinite(xn) | (xn <= lo) | (xn >= hi) | (it >= max_iterations // 2)
+        xn = np.where(bisect, 0.5 * (lo + hi), xn)
+        xn = np.where(r == 0, x, xn)
+        converged = (np.abs(xn - x) <= 4 * eps * np.abs(xn)) | (hi - lo <= 4 * eps * hi)
+        x = np.where(done, x, xn)  # a converged point keeps its last (Newton-polished) value
+        done |= converged
+        if done.all():
+            break
+    else:
+        raise FloatingPointError("porous return: the plastic multiplier did not converge")
+    return x
+
+
+def point_stress(layer: "Layer1D", er, et, ep_r=0.0, ep_t=0.0, epbar=0.0, phi_min=None) -> dict[str, np.ndarray]:
+    """The material-point map of ``layer``'s law in spherical symmetry (for checks): mechanical
+    strains (er, et) (small strains, or log strains from the swollen state) and the state at the
+    start of the step (``phi_min``: the smallest porosity reached, 'porous' only, None: phi0) ->
+    dict with tau_r, tau_t (Kirchhoff per swollen volume; the stress in small strain), ep_r, ep_t,
+    epbar (and for 'porous' ev_p, porosity, phi_min, x, plastic)."""
+    er, et = np.asarray(er, dtype=float), np.asarray(et, dtype=float)
+    if layer.law == "porous":
+        return porous_return(er, et, ep_r, ep_t, epbar, phi_min, **layer.porous_constants())
+    if layer.law == "transverse":
+        C = layer.transverse_stiffness()
+        Tr, Tt, _ = transverse_stress(er, et, C["C11"], C["C12"], C["C13"], C["C33"], layer.slack_strain,
+                                      layer.slack_slope)
+        z = np.zeros(np.broadcast(er, et).shape)
+        return {"tau_r": Tr, "tau_t": Tt, "ep_r": z, "ep_t": z, "epbar": z}
+    # isotropic (pristine theta = 0 values): J2 radial return in spherical symmetry
+    E, nu = layer.E_MPa, layer.nu
+    lam, mu = E * nu / ((1 + nu) * (1 - 2 * nu)), E / (2 * (1 + nu))
+    K = lam + 2 * mu / 3
+    sy = layer.yield_strength_MPa if layer.yield_strength_MPa is not None else np.inf
+    ep_r, epbar = np.asarray(ep_r, dtype=float), np.asarray(epbar, dtype=float)
+    d_tr = (er - et) - 1.5 * ep_r
+    f = 2 * mu * np.abs(d_tr) - (sy + layer.hardening_modulus_MPa * epbar)
+    dgam = np.where(f > 0, f / (3 * mu + layer.hardening_modulus_MPa), 0.0)
+    sgn = np.sign(d_tr)
+    d = d_tr - 1.5 * dgam * sgn
+    tr = er + 2 * et
+    ep_r_new = ep_r + dgam * sgn
+    return {"tau_r": K * tr + 4 * mu / 3 * d, "tau_t": K * tr - 2 * mu / 3 * d, "ep_r": ep_r_new,
+            "ep_t": -ep_r_new / 2, "epbar": epbar + dgam}
 
 
 @dataclasses.dataclass
@@ -125,6 +452,18 @@ class Sphere1DResult:
     outer_radius_nm: float
     newton_iterations: list[int]
     theta: np.ndarray | None = None
+    #: porosity phi of law 'porous' (NaN at the points of the other laws)
+    porosity: np.ndarray | None = None
+    #: ev_p = ep_r + 2 ep_t (log of the plastic volume ratio in finite strain; 0 but for 'porous')
+    plastic_volumetric_strain: np.ndarray | None = None
+    #: the plastic strains ep_r, ep_t (isotropic J2: ep_t = -ep_r / 2; 'transverse': 0)
+    plastic_strain_r: np.ndarray | None = None
+    plastic_strain_t: np.ndarray | None = None
+    #: the swelling volume ratio Js (s^3, or s_n s_t^2 for 'transverse')
+    swelling_J: np.ndarray | None = None
+    #: phi_min of law 'porous': the smallest porosity the point has reached (the state variable of
+    #: the densification hardening; NaN at the points of the other laws)
+    porosity_min_reached: np.ndarray | None = None
 
     def _mask(self, layer: int) -> np.ndarray:
         mask = self.layer == layer
@@ -136,32 +475,27 @@ class Sphere1DResult:
         """Extrema over layer ``layer`` with the metric names of ``summary.json`` (MPa), plus
         ``equivalent_plastic_strain_max``. Includes the layer's end points."""
         m = self._mask(layer)
-        srr, stt = self.sigma_r_MPa[m], self.sigma_t_MPa[m]
-        vm = np.abs(stt - srr)
-        hyd = (srr + 2 * stt) / 3
-        pmax, pmin = np.maximum(srr, stt), np.minimum(srr, stt)
-        return {
-            "von_mises_max_MPa": float(vm.max()),
-            "principal_max_MPa": float(pmax.max()),
-            "principal_min_MPa": float(pmin.min()),
-            "hydrostatic_max_MPa": float(hyd.max()),
-            "hydrostatic_min_MPa": float(hyd.min()),
-            "radial_max_MPa": float(srr.max()),
-            "radial_min_MPa": float(srr.min()),
-            "hoop_max_MPa": float(stt.max()),
-            "hoop_min_MPa": float(stt.min()),
-            "equivalent_plastic_strain_max": float(self.equivalent_plastic_strain[m].max()),
-        }
+        return (spherical_extrema(self.sigma_r_MPa[m], self.sigma_t_MPa[m])
+                | {"equivalent_plastic_strain_max": float(self.equivalent_plastic_strain[m].max())}
+                | self._porosity_extrema(m))
+
+    def _porosity_extrema(self, m) -> dict[str, float]:
+        if self.porosity is None or np.all(np.isnan(self.porosity[m])):
+            return {}
+        return {"porosity_min": float(np.nanmin(self.porosity[m])), "porosity_max": float(np.nanmax(self.porosity[m]))}
 
     def boundary(self, layer: int, side: str = "outer") -> dict[str, float]:
         """The values at the inner or outer boundary of layer ``layer`` (its own side of an
-        interface): keys R0_nm, r_nm, sigma_r_MPa, sigma_t_MPa, equivalent_plastic_strain, J."""
+        interface): keys R0_nm, r_nm, sigma_r_MPa, sigma_t_MPa, equivalent_plastic_strain, J (and
+        porosity, porosity_min_reached, plastic_volumetric_strain when present)."""
         idx = np.flatnonzero(self._mask(layer))
         i = idx[-1] if side == "outer" else idx[0] if side == "inner" else None
         if i is None:
             raise ValueError(f"side must be 'inner' or 'outer', got {side!r}")
-        return {k: float(getattr(self, k)[i]) for k in
-                ("R0_nm", "r_nm", "sigma_r_MPa", "sigma_t_MPa", "equivalent_plastic_strain", "J")}
+        keys = ["R0_nm", "r_nm", "sigma_r_MPa", "sigma_t_MPa", "equivalent_plastic_strain", "J"]
+        keys += [k for k in ("porosity", "porosity_min_reached", "plastic_volumetric_strain")
+                 if getattr(self, k) is not None]
+        return {k: float(getattr(self, k)[i]) for k in keys}
 
 
 # --- P2 element on [-1, 1] with 3 Gauss points and the two end points --------------------------
@@ -280,16 +614,39 @@ class Sphere1D:
                                           is not None else np.inf))
         self._H = per_point(lambda ly: ly.hardening_modulus_MPa)
         self._layer_pt = self.element_layer[:, None] * np.ones((1, 5), dtype=int)
+        law = np.array([LAWS.index(ly.law) for ly in layers])[self._layer_pt]
+        self._iso, self._por, self._tra = law == 0, law == 1, law == 2
+        # the isotropic J2 arrays stay harmless (elastic, nu = 0) at the points of the other laws
+        self._sy0 = np.where(self._iso, self._sy0, np.inf)
+        self._sy1 = np.where(self._iso, self._sy1, np.inf)
+        self._nu = np.where(self._tra, 0.0, self._nu)
+        self._pc = None
+        if self._por.any():  # the constants at the porous points (flattened, in mask order)
+            consts = [ly.porous_constants() if ly.law == "porous" else None for ly in layers]
+            lay = self._layer_pt[self._por]
+            self._pc = {k: np.array([consts[i][k] for i in lay]) for k in consts[int(lay[0])]}
+            self._pc5 = {k: np.tile(v, 5) for k, v in self._pc.items()}
+        self._tc = None
+        if self._tra.any():
+            consts = [dict(ly.transverse_stiffness(), s0=ly.slack_strain, r=ly.slack_slope,
+                           e_n=ly.expansion_normal, e_t=ly.expansion_tangential) if ly.law == "transverse"
+                      else None for ly in layers]
+            lay = self._layer_pt[self._tra]
+            self._tc = {k: np.array([consts[i][k] for i in lay]) for k in consts[int(lay[0])]}
 
         n = len(self.nodes_nm)
         self.n_dofs = n
         self.fixed = [] if a > 0 else [0]
         self.R_out = bounds[-1]
-        self.force_scale = max(max(ly.E_MPa, ly.E_potassiated_MPa or 0.0) for ly in layers) * self.R_out**2
+        self.force_scale = max(ly.stiffness_scale_MPa for ly in layers) * self.R_out**2
         # state
         self.u = np.zeros(n)
         self.ep_r = np.zeros_like(R)
+        self.ep_t = np.zeros_like(R)
         self.epbar = np.zeros_like(R)
+        self.phi_min = np.full_like(R, np.nan)  # the smallest porosity reached ('porous'; NaN elsewhere)
+        if self._pc is not None:
+            self.phi_min[self._por] = self._pc["phi0"]
         self.theta = np.zeros_like(R)
         self.pressure_MPa = 0.0
         self._committed = self._evaluate(self.u, self.theta, 0.0, self.ep_r, self.epbar, tangent=False)
@@ -316,9 +673,17 @@ class Sphere1D:
         mu = E / (2 * (1 + nu))
         return lam, mu, sy
 
-    def _evaluate(self, u, theta, pressure, ep_r_n, epbar_n, tangent=True):
-        """Stresses, internal forces (and tangent) at the displacement ``u``. Returns None when a
+    #: central-difference step (in strain) of the porous tangent
+    FD_STEP = 1e-8
+
+    def _evaluate(self, u, theta, pressure, ep_r_n, epbar_n, tangent=True, ep_t_n=None, phi_min_n=None):
+        """Stresses, internal forces (and tangent) at the displacement ``u`` from the committed
+        plastic state (``ep_t_n`` / ``phi_min_n`` None: the committed one). Returns None when a
         stretch is not positive (finite kinematics) or a value is not finite."""
+        if ep_t_n is None:
+            ep_t_n = self.ep_t
+        if phi_min_n is None:
+            phi_min_n = self.phi_min
         ue = u[self.conn]  # (ne, 3)
         gr = np.einsum("eqa,ea->eq", self.Br, ue)
         gt = np.einsum("eqa,ea->eq", self.Bt, ue)
@@ -327,10 +692,21 @@ class Sphere1D:
         if finite and (np.any(lr <= 0) or np.any(lt <= 0) or not np.all(np.isfinite(lr + lt))):
             return None
         s = self._swelling(theta)
-        if finite:
-            er, et = np.log(lr / s), np.log(lt / s)
+        tra, por = self._tra, self._por
+        if self._tc is not None:  # anisotropic swelling stretch of the transverse points
+            th = theta[tra]
+            s_n, s_t = s.copy(), s.copy()
+            s_n[tra], s_t[tra] = 1 + th * self._tc["e_n"], 1 + th * self._tc["e_t"]
+            if np.any(s_n <= 0) or np.any(s_t <= 0):
+                raise Sphere1DError("1 + theta expansion_normal or 1 + theta expansion_tangential <= 0: "
+                                    "no swelling stretch")
         else:
-            er, et = gr - (s - 1), gt - (s - 1)
+            s_n = s_t = s
+        if finite:
+            er, et = np.log(lr / s_n), np.log(lt / s_t)
+        else:
+            er, et = gr - (s_n - 1), gt - (s_t - 1)
+        # isotropic Hencky / Hooke with J2 (evaluated everywhere, replaced at the other laws' points)
         lam, mu, sy = self._material(theta)
         K = lam + 2 * mu / 3
         tr = er + 2 * et
@@ -343,10 +719,51 @@ class Sphere1D:
         d = d_tr - 1.5 * dgam * sgn
         tau_r = K * tr + 4 * mu / 3 * d
         tau_t = K * tr - 2 * mu / 3 * d
-        out = {"lr": lr, "lt": lt, "tau_r": tau_r, "tau_t": tau_t, "ep_r": ep_r_n + dgam * sgn,
-               "epbar": epbar_n + dgam, "tr": tr, "s": s}
+        ep_r = ep_r_n + dgam * sgn
+        out = {"lr": lr, "lt": lt, "tau_r": tau_r, "tau_t": tau_t, "ep_r": ep_r, "ep_t": -ep_r / 2,
+               "epbar": epbar_n + dgam, "tr": tr, "s": s, "ev_p": np.zeros_like(tr),
+               "porosity": np.full_like(tr, np.nan), "phi_min": np.full_like(tr, np.nan)}
+        if tangent:
+            c = np.where(plastic, self._H / (3 * mu + self._H), 1.0)
+            Crr, Crt = K + 4 * mu / 3 * c, 2 * K - 4 * mu / 3 * c
+            Ctr, Ctt = K - 2 * mu / 3 * c, 2 * K + 2 * mu / 3 * c
+        if self._pc is not None:
+            e_r, e_t = er[por], et[por]
+            state = (ep_r_n[por], ep_t_n[por], epbar_n[por], phi_min_n[por])
+            npor = e_r.size
+            if tangent:  # the point map and its central differences in one vectorised call
+                h = self.FD_STEP
+                e_r = np.concatenate([e_r, e_r + h, e_r - h, e_r, e_r])
+                e_t = np.concatenate([e_t, e_t, e_t, e_t + h, e_t - h])
+                state = tuple(np.tile(v, 5) for v in state)
+                consts = self._pc5
+            else:
+                consts = self._pc
+            try:
+                o = porous_return(e_r, e_t, *state, **consts)
+            except FloatingPointError:
+                return None
+            for k in ("tau_r", "tau_t", "ep_r", "ep_t", "epbar", "ev_p", "porosity", "phi_min"):
+                out[k][por] = o[k][:npor]
+            if tangent:
+                Tr, Tt = o["tau_r"].reshape(5, npor), o["tau_t"].reshape(5, npor)
+                Crr[por], Ctr[por] = (Tr[1] - Tr[2]) / (2 * h), (Tt[1] - Tt[2]) / (2 * h)
+                Crt[por], Ctt[por] = (Tr[3] - Tr[4]) / (2 * h), (Tt[3] - Tt[4]) / (2 * h)
+        if self._tc is not None:
+            tc = self._tc
+            Tr, Tt, dT = transverse_stress(er[tra], et[tra], tc["C11"], tc["C12"], tc["C13"], tc["C33"],
+                                           tc["s0"], tc["r"])
+            out["tau_r"][tra], out["tau_t"][tra] = Tr, Tt
+            for k in ("ep_r", "ep_t", "epbar"):
+                out[k][tra] = 0.0
+            if tangent:
+                Crr[tra], Crt[tra], Ctr[tra], Ctt[tra] = dT
+        tau_r, tau_t = out["tau_r"], out["tau_t"]
+        Js = s**3
+        if self._tc is not None:
+            Js = np.where(tra, s_n * s_t**2, Js)
+        out["Js"] = Js
         if finite:
-            Js = s**3
             Pr, Pt = Js * tau_r / lr, Js * tau_t / lt
         else:
             Pr, Pt = tau_r, tau_t
@@ -362,9 +779,6 @@ class Sphere1D:
         out["residual"] = res
         if not tangent:
             return out
-        c = np.where(plastic, self._H / (3 * mu + self._H), 1.0)
-        Crr, Crt = K + 4 * mu / 3 * c, 2 * K - 4 * mu / 3 * c
-        Ctr, Ctt = K - 2 * mu / 3 * c, 2 * K + 2 * mu / 3 * c
         if finite:
             Arr = Js * (Crr - tau_r) / lr**2
             Art = Js * Crt / (lr * lt)
@@ -372,6 +786,8 @@ class Sphere1D:
             Att = Js * (Ctt - tau_t) / lt**2
         else:
             Arr, Art, Atr, Att = Crr, Crt, Ctr, Ctt
+        if not all(np.all(np.isfinite(A)) for A in (Arr, Art, Atr, Att)):
+            return None
         W, Br, Bt = self.W, self.Br, self.Bt
         ke = (np.einsum("eq,eqa,eqb->eab", W * Arr, Br, Br) + np.einsum("eq,eqa,eqb->eab", W * Art, Br, Bt)
               + 2 * np.einsum("eq,eqa,eqb->eab", W * Atr, Bt, Br) + 2 * np.einsum("eq,eqa,eqb->eab", W * Att, Bt, Bt))
@@ -383,6 +799,7 @@ class Sphere1D:
             band[0, 2] -= pressure * 2 * self.cavity_radius_nm * lt_a
         out["band"] = band
         return out
+
 
     # --- Newton ------------------------------------------------------------------------------
     def _newton(self, theta, pressure):
@@ -474,7 +891,7 @@ class Sphere1D:
                 self.cutbacks += 1
                 continue
             self.u, self.theta, self.pressure_MPa = u, th, p
-            self.ep_r, self.epbar = ev["ep_r"], ev["epbar"]
+            self.ep_r, self.ep_t, self.epbar, self.phi_min = ev["ep_r"], ev["ep_t"], ev["epbar"], ev["phi_min"]
             self._committed = ev
             iters.append(it)
             t = tn
@@ -489,7 +906,8 @@ class Sphere1D:
         ev = self._committed
         lr, lt = ev["lr"], ev["lt"]
         if self.kinematics == "finite":
-            Je = np.exp(ev["tr"])
+            # Cauchy = tau Js / J; for the isotropic law (isochoric plastic flow) J / Js = exp(tr ee)
+            Je = np.where(self._iso, np.exp(ev["tr"]), lr * lt**2 / ev["Js"])
             sr, st = ev["tau_r"] / Je, ev["tau_t"] / Je
         else:
             sr, st = ev["tau_r"], ev["tau_t"]
@@ -501,14 +919,25 @@ class Sphere1D:
             sigma_r_MPa=sr.ravel().copy(), sigma_t_MPa=st.ravel().copy(),
             equivalent_plastic_strain=self.epbar.ravel().copy(), J=(lr * lt**2).ravel().copy(),
             outer_radius_nm=float(self.R_out + u_out), newton_iterations=list(newton_iterations or []),
-            theta=self.theta.ravel().copy())
+            theta=self.theta.ravel().copy(), porosity=ev["porosity"].ravel().copy(),
+            plastic_volumetric_strain=ev["ev_p"].ravel().copy(),
+            plastic_strain_r=self.ep_r.ravel().copy(), plastic_strain_t=self.ep_t.ravel().copy(),
+            swelling_J=np.broadcast_to(ev["Js"], self.R.shape).ravel().copy(),
+            porosity_min_reached=self.phi_min.ravel().copy())
 
     def nominal_traction(self) -> np.ndarray:
         """First Piola P_r (MPa per reference area) at the material points, for checks."""
         ev = self._committed
-        Js = ev["s"] ** 3 if self.kinematics == "finite" else 1.0
+        Js = ev["Js"] if self.kinematics == "finite" else 1.0
         lr = ev["lr"] if self.kinematics == "finite" else 1.0
         return (Js * ev["tau_r"] / lr).ravel()
+
+    def pore_volume_lost_nm3(self, layer: int | None = None) -> float:
+        """int (1 - exp(ev_p)) dV0 over the porous points (of one layer, or all): the pore volume
+        given up (docs/carbon_laws.md section 1, per reference volume dV0 = 4 pi R^2 dR)."""
+        ev_p = np.where(self._por, self._committed["ev_p"], 0.0)
+        w = self.W if layer is None else np.where(self._layer_pt == layer, self.W, 0.0)
+        return float(4 * np.pi * np.sum(w * (1 - np.exp(ev_p))))
 
 
 class _Failed(Exception):

@@ -34,7 +34,7 @@ def test_finite_with_small_swelling_equals_small_strain():
 @pytest.mark.parametrize("formulation", ["axisymmetric", "3d-octant", "3d"])
 def test_free_swelling_is_stress_free_with_the_swollen_volume(formulation):
     beta = 1.84
-    overrides = [*FINITE, f"model.formulation={formulation}", f"materials.i-NMC.volumetric_expansion={beta}",
+    overrides = [*FINITE, f"model.formulation={formulation}", f"materials.i-NMC-isotropic.volumetric_expansion={beta}",
                  f"materials.outer-swelling.volumetric_expansion={beta}", "stages.soc=[1.0]"]
     if formulation != "axisymmetric":
         overrides += list(COARSE_3D)
@@ -103,8 +103,8 @@ def test_finite_strain_error_converges_under_refinement():
 @pytest.mark.slow
 def test_finite_plastic_octant_matches_the_1d_solution():
     """The yielding-shell case in the 3D octant on the default mesh: 2 % of the peak."""
-    overrides = [*FINITE, 'model.formulation="3d-octant"', 'materials.i-NMC.yield_strength="300 MPa"',
-                 'materials.i-NMC.hardening_modulus="2 GPa"']
+    overrides = [*FINITE, 'model.formulation="3d-octant"', 'materials.i-NMC-isotropic.yield_strength="300 MPa"',
+                 'materials.i-NMC-isotropic.hardening_modulus="2 GPa"']
     case = load_case(LAME, overrides)
     summary = solve(LAME, *overrides)
     ref = sphere1d_for(case)

@@ -95,8 +95,8 @@ def _check_against_1d(overrides, stress_tol=0.02, plastic_tol=0.03, increments=4
 
 
 def test_swelling_core_in_a_yielding_shell_matches_1d():
-    summary = _check_against_1d(["model.kinematics=finite", 'materials.i-NMC.yield_strength="300 MPa"',
-                                 'materials.i-NMC.hardening_modulus="2 GPa"'])
+    summary = _check_against_1d(["model.kinematics=finite", 'materials.i-NMC-isotropic.yield_strength="300 MPa"',
+                                 'materials.i-NMC-isotropic.hardening_modulus="2 GPa"'])
     assert summary["stages"][-1]["regions"]["inner"]["plastic_volume_fraction"] > 0.5
 
 
@@ -110,14 +110,14 @@ def test_depotassiation_cycle_leaves_the_residual_stress_of_1d():
     """Potassiated to 1 and back to 0 with a yielding shell: the shell's plastic stretch stays,
     so the unloaded particle keeps residual stresses, those of the 1D solution."""
     summary = _check_against_1d(["model.kinematics=finite", "stages.soc=[1.0, 0.0]",
-                                 'materials.i-NMC.yield_strength="300 MPa"', 'materials.i-NMC.hardening_modulus="2 GPa"'])
+                                 'materials.i-NMC-isotropic.yield_strength="300 MPa"', 'materials.i-NMC-isotropic.hardening_modulus="2 GPa"'])
     residual = summary["stages"][-1]["regions"]
     assert residual["inner"]["von_mises_max_MPa"] > 50.0  # not stress-free
 
 
 def test_mpi_equals_serial(tmp_path):
     """A finite-strain plastic run on 2 MPI ranks gives the serial numbers."""
-    args = ["run", str(LAME), "--set", "model.kinematics=finite", "--set", 'materials.i-NMC.yield_strength="300 MPa"',
+    args = ["run", str(LAME), "--set", "model.kinematics=finite", "--set", 'materials.i-NMC-isotropic.yield_strength="300 MPa"',
             "--set", 'mesh.size="10 nm"', "--set", 'mesh.interface_size="3 nm"', "--set", "output.fields=false"]
     serial = swellfem_cli(*args, "-o", str(tmp_path / "serial"))
     assert serial.returncode == 0, serial.stderr

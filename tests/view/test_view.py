@@ -22,9 +22,11 @@ def runs(tmp_path_factory):
                            "--set", "mesh.min_elements_across_layer=2")
         assert res.returncode == 0, res.stderr
         out[formulation] = d
-    d = base / "plastic"  # finite strain, a yielding core: plastic strain and J fields
+    d = base / "plastic"  # finite strain, a yielding core, the carbons as they are: plastic strain, J, porosity
     res = swellfem_cli("run", "cases/znse/znse_inmc_orgo.toml", "-o", str(d), "-q", "--set", "model.kinematics=finite",
                        "--set", 'materials.ZnSe.yield_strength="1 GPa"', "--set", "stages.soc=[0.5]",
+                       "--set", 'materials.i-NMC.law="porous"', "--set", 'materials.i-NMC.tensile_strength="62 MPa"',
+                       "--set", 'materials.o-rGO.law="transverse"',
                        "--set", 'mesh.size="12 nm"', "--set", 'mesh.interface_size="2.5 nm"',
                        "--set", "mesh.min_elements_across_layer=2")
     assert res.returncode == 0, res.stderr
@@ -55,14 +57,18 @@ def test_cli_writes_png_of_asked_size(runs, tmp_path, field):
     _assert_not_blank(img)
 
 
-@pytest.mark.parametrize("field", ["plastic_strain", "J"])
-def test_plastic_strain_and_volume_ratio_fields(runs, tmp_path, field):
+@pytest.mark.parametrize("field", ["plastic_strain", "J", "porosity", "sheet_strain"])
+def test_plastic_strain_volume_ratio_and_carbon_fields(runs, tmp_path, field):
     import pyvista as pv
 
     grid = pv.get_reader(str(runs["plastic"] / "fields" / "fields.pvd")).read()[0]
     epbar = np.asarray(grid["equivalent_plastic_strain"])
     assert epbar.max() > 0.01 and epbar.min() >= 0.0  # the front region of the core flows
     assert np.asarray(grid["J"]).max() > 1.5  # the potassiated shell of the core has swollen
+    porosity, sheet = np.asarray(grid["porosity"]), np.asarray(grid["sheet_strain"])
+    inmc = np.isfinite(porosity)  # only the porous carbon has a porosity
+    assert 0.05 < inmc.mean() < 0.95 and porosity[inmc].min() < 0.49 and porosity[inmc].max() < 1.0
+    assert np.nanmax(sheet) > 0.01 and np.isnan(sheet).any()
     png = tmp_path / f"{field}.png"
     res = swellfem_cli("view", str(runs["plastic"]), "--field", field, "--warp", "1", "--screenshot", str(png),
                        "--size", "480x360", env={"DISPLAY": ""})

@@ -12,12 +12,12 @@ import tomllib
 from importlib import resources
 from typing import Literal
 
+from .laws import ALL_LAW_KEYS, LAWS
 from .units import to_internal
 
 Role = Literal["active", "shell"]
 
-#: Names of the constitutive laws a material may use (implemented in swellfem.physics.laws).
-LAWS = ("isotropic",)
+__all__ = ["LAWS", "Material", "format_library", "library", "law_parameters_of"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,6 +37,8 @@ class Material:
     tensile_strength_MPa: float | None = None  # failure indicators (None: no data)
     fracture_strain: float | None = None
     fracture_toughness_MPa_sqrt_m: float | None = None  # size-aware fracture of particles
+    #: the law's own parameters (swellfem.case.laws.LAW_PARAMETERS), pressures in MPa
+    parameters: dict[str, float] = dataclasses.field(default_factory=dict)
     description: str = ""
     sources: dict[str, str] = dataclasses.field(default_factory=dict)
     assumptions: frozenset[str] = frozenset()
@@ -65,7 +67,7 @@ class Material:
                                  ("tensile_strength", self.tensile_strength_MPa),
                                  ("fracture_strain", self.fracture_strain),
                                  ("fracture_toughness", self.fracture_toughness_MPa_sqrt_m)) if v is not None]
-        return props
+        return props + list(self.parameters)
 
     def to_summary(self) -> dict:
         return {
@@ -82,6 +84,7 @@ class Material:
             "tensile_strength_MPa": self.tensile_strength_MPa,
             "fracture_strain": self.fracture_strain,
             "fracture_toughness_MPa_sqrt_m": self.fracture_toughness_MPa_sqrt_m,
+            "law_parameters": {ALL_LAW_KEYS[k].summary_key: v for k, v in self.parameters.items()},
             "sources": {p: self.label(p) for p in self.properties()},
             "assumptions": sorted(p for p in self.properties() if p in self.assumptions and p not in self.overridden),
         }
@@ -89,6 +92,16 @@ class Material:
 
 def _pressure(entry: dict, key: str) -> float | None:
     return to_internal(entry[key], "pressure") if key in entry else None
+
+
+def law_parameters_of(entry: dict) -> dict[str, float]:
+    """The law-specific parameters present in a library entry or case-file table (internal units)."""
+    out = {}
+    for key, value in entry.items():
+        p = ALL_LAW_KEYS.get(key)
+        if p is not None and value is not None:
+            out[key] = to_internal(value, "pressure") if p.kind == "pressure" and isinstance(value, str) else float(value)
+    return out
 
 
 @functools.cache
@@ -113,6 +126,7 @@ def library() -> dict[str, Material]:
             fracture_strain=float(entry["fracture_strain"]) if "fracture_strain" in entry else None,
             fracture_toughness_MPa_sqrt_m=(float(entry["fracture_toughness"]) if "fracture_toughness" in entry
                                            else None),
+            parameters=law_parameters_of(entry),
             description=entry.get("description", ""),
             sources=dict(entry.get("sources", {})),
             assumptions=frozenset(entry.get("assumptions", [])),
@@ -135,6 +149,10 @@ def format_library() -> str:
             lines.append(f"    fracture toughness {m.fracture_toughness_MPa_sqrt_m:g} MPa m^1/2")
         if m.yield_strength_MPa is not None:
             lines.append(f"    yield strength {m.yield_strength_MPa:g} MPa, hardening {m.hardening_modulus_MPa:g} MPa")
+        if m.law != "isotropic":
+            params = ", ".join(f"{k} = {v:g}" + (" MPa" if ALL_LAW_KEYS[k].kind == "pressure" else "")
+                               for k, v in m.parameters.items())
+            lines.append(f"    law {m.law}: {params}")
         for prop in m.properties():
             lines.append(f"    {prop:21s} {m.label(prop)}")
     return "\n".join(lines)

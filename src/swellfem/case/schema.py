@@ -13,7 +13,8 @@ from typing import Annotated, Literal, Union
 from pydantic import Field, field_validator, model_validator
 
 from .base import DiffusivityNm2s, LengthNm, PressureMPa, StateOfCharge, Strict
-from .materials import LAWS, Material, library
+from .laws import check_law_parameters
+from .materials import LAWS, Material, law_parameters_of, library
 from .shapes import Geometry
 
 _PLAIN_NAME = re.compile(r"^[A-Za-z0-9_@+(-][A-Za-z0-9_.@+() -]*$")
@@ -39,6 +40,18 @@ class MaterialSpec(Strict):
     fracture_strain: Annotated[float, Field(gt=0, lt=1)] | None = None  # and max principal strain / this
     #: size-aware fracture of active particles: mode-I fracture toughness (MPa m^1/2)
     fracture_toughness: Annotated[float, Field(gt=0, lt=100)] | None = None
+    #: law "porous" (docs/carbon_laws.md §1; ranges checked with the law)
+    porosity: float | None = None
+    compaction_strength: PressureMPa | None = None
+    densification_strength: PressureMPa | None = None
+    #: law "transverse" (docs/carbon_laws.md §2): E, nu are the in-plane values
+    E_normal: PressureMPa | None = None
+    G_normal: PressureMPa | None = None
+    nu_normal: float | None = None
+    expansion_normal: float | None = None
+    expansion_tangential: float | None = None
+    slack_strain: float | None = None
+    slack_stiffness_ratio: float | None = None
     description: str | None = None
     source: str | None = None
 
@@ -71,11 +84,29 @@ _NEW_MATERIAL_DEFAULTS = {"E": 0.0, "nu": 0.0, "volumetric_expansion": 0.0, "rol
 
 def _check_plasticity(name: str, m: Material) -> None:
     """Plastic parameters need a yield strength."""
-    if m.yield_strength_MPa is None:
+    if m.yield_strength_MPa is None and m.law == "isotropic":
         for prop, value in (("hardening_modulus", m.hardening_modulus_MPa),
                             ("yield_strength_potassiated", m.yield_strength_potassiated_MPa)):
             if value:
                 raise ValueError(f"materials.{name}.{prop} needs materials.{name}.yield_strength (absent: elastic)")
+
+
+def _law_parameters(name: str, values: dict, base: Material | None, fields: dict) -> dict[str, float]:
+    """The law parameters of a resolved material: the library's (unless the case changes the
+    law), then the case file's, checked against the law (ValueError naming the key)."""
+    law = values["law"]
+    inherited = dict(base.parameters) if base is not None and base.law == law else {}
+    if base is not None and base.law != law:
+        # another law than the library entry's: its yield strength and hardening (which belong
+        # to the entry's law) do not carry over either, unless the case file sets them
+        for key in ("yield_strength", "hardening_modulus"):
+            if key not in fields:
+                values[MATERIAL_PROPERTIES[key]] = _NEW_MATERIAL_DEFAULTS.get(key)
+    inherited.update(law_parameters_of(fields))
+    common = {key: values[attr] for key, attr in MATERIAL_PROPERTIES.items()
+              if key in ("E", "nu", "volumetric_expansion", "yield_strength", "hardening_modulus",
+                         "yield_strength_potassiated", "E_potassiated")}
+    return check_law_parameters(name, law, inherited, common)
 
 
 # --- model, mesh, stages, output -------------------------------------------------------
@@ -90,6 +121,9 @@ class ModelSpec(Strict):
     eigenstrain_convention: Literal["cube-root", "linear"] = "cube-root"
     #: load increments per stage on the nonlinear path, before automatic cuts and growth
     load_increments: Annotated[int, Field(ge=1, le=1000)] = 1
+    #: accuracy of the load path of plastic laws: the largest equivalent plastic strain one load
+    #: increment may add at a point (larger increments are retaken smaller)
+    max_plastic_strain_increment: Annotated[float, Field(gt=0, le=10)] = 0.05
     element_degree: Literal[1, 2] = 2
     solver: Literal["auto", "direct", "iterative"] = "auto"
 
@@ -217,9 +251,12 @@ class Case(Strict):
             for prop, attr in MATERIAL_PROPERTIES.items():
                 default = getattr(base, attr) if base else _NEW_MATERIAL_DEFAULTS.get(prop)
                 values[attr] = fields.get(prop, default)
+            parameters = _law_parameters(name, values, base, fields)
+            overridden |= set(law_parameters_of(fields))
             out[name] = Material(
                 name=name,
                 **values,
+                parameters=parameters,
                 description=fields.get("description", base.description if base else ""),
                 sources=src,
                 assumptions=base.assumptions if base else frozenset(),

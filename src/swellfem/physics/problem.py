@@ -89,7 +89,8 @@ class MechanicsProblem:
         self.kinematics_kind = kinematics
         self.newton_options = newton_options or NewtonOptions()
         self.axisymmetric = self.formulation == "axisymmetric"
-        self.nonlinear = kinematics == "finite" or any(m.plastic or m.softens for m in regions.values())
+        self.nonlinear = kinematics == "finite" or any(m.plastic or m.softens or m.law != "isotropic"
+                                                       for m in regions.values())
         gdim = mesh.geometry.dim
         self.V = fem.functionspace(mesh, ("Lagrange", degree, (gdim,)))
         self.u = fem.Function(self.V, name="displacement")
@@ -320,6 +321,19 @@ class MechanicsProblem:
         self.u.x.array[:] -= self.correction.x.array
         self.u.x.scatter_forward()
 
+    def _plastic_increment(self) -> float:
+        """The largest equivalent plastic strain the last evaluation adds to the committed state
+        at any point of a law whose result depends on the load path (:attr:`QuadratureLaw.
+        path_sensitive`; all ranks)."""
+        local = 0.0
+        for law in self.laws:
+            if not getattr(law, "path_sensitive", False):
+                continue
+            last, state = getattr(law, "last", None), getattr(law, "state", None)
+            if last is not None and state and "epbar" in state and len(state["epbar"]):
+                local = max(local, float(np.max(last.equivalent_plastic_strain - state["epbar"])))
+        return self.mesh.comm.allreduce(local, op=MPI.MAX)
+
     def _backtrack(self, fraction: float) -> None:
         """Take back ``fraction`` of the last correction."""
         self.u.x.array[:] += fraction * self.correction.x.array
@@ -360,15 +374,27 @@ class MechanicsProblem:
                         f"Newton did not converge at the smallest load increment ({step * 2:.2g} of the stage, "
                         f"at {done:.3g} of the way): {reason}") from None
                 continue
+            flow = self._plastic_increment()
+            limit = opts.max_plastic_increment
+            if limit is not None and flow > 1.5 * limit and step > 4.0 * opts.min_step:
+                # too much plastic flow in one backward-Euler step: retake it smaller
+                self.u.x.array[:] = self.u_accepted.x.array
+                self.u.x.scatter_forward()
+                step *= max(0.25, limit / flow)
+                record.cutbacks += 1
+                continue
             self.load_scale = max(self.load_scale, residuals[0])
             for law in self.laws:
                 law.commit()
             record.increments.append(IncrementRecord(end=end, iterations=iterations, residuals=residuals))
-            done = end
+            width, done = end - done, end
             if iterations <= opts.easy_iterations:
                 step *= opts.grow
             elif iterations >= opts.hard_iterations:
                 step /= 2.0
+            step = min(step, 1.0 / opts.initial_increments)
+            if limit is not None and flow > limit:
+                step = min(step, width * limit / flow)
         self.theta_solved.x.array[:] = target
         self.pressure_solved = p_target
         self.carried_step = min(1.0, step)

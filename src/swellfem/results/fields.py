@@ -1,7 +1,9 @@
 """Stress and displacement fields per stage, written as VTK (``fields.pvd``) for ParaView
 and pyvista. Stresses in MPa (discontinuous, per cell, so interfaces stay sharp), the
 displacement in nm, ``region`` the physical tag of each cell, ``potassiation`` theta,
-``equivalent_plastic_strain`` and ``J`` = det F (the local volume ratio, swelling included)."""
+``equivalent_plastic_strain`` and ``J`` = det F (the local volume ratio, swelling included), and
+the point outputs of the laws that have them (``porosity`` of a porous carbon, ``sheet_strain``
+of a transversely isotropic wrap; NaN elsewhere)."""
 
 from __future__ import annotations
 
@@ -31,6 +33,14 @@ class FieldWriter:
         self.scalars = {name: fem.Function(self.Q, name=f"{name}_MPa") for name in SCALAR_FIELDS}
         self.plastic = fem.Function(self.Q, name="equivalent_plastic_strain")
         self.J = fem.Function(self.Q, name="J")
+        # the laws' own point outputs (recovered on DG(k-1)), each on its law's cells
+        self.law_outputs: dict[str, tuple] = {}
+        for law in problem.laws:
+            for name, source in getattr(law, "outputs_h", {}).items():
+                cells = np.sort(np.concatenate([problem.loaded.cell_tags.find(t) for t in law.tags])).astype(np.int32)
+                target = self.law_outputs.get(name, (fem.Function(self.Q, name=name), []))
+                target[1].append((source, cells))
+                self.law_outputs[name] = target
         self.J_expr = fem.Expression(problem.deformation_gradient_det(), self.Q.element.interpolation_points)
         # The stress (and plastic strain) of each law on its own cells.
         points = self.Q.element.interpolation_points
@@ -78,8 +88,13 @@ class FieldWriter:
         # the recovered (L2-projected) field undershoots next to an elastic-plastic front; the
         # equivalent plastic strain is never negative (summary.json takes it at the points)
         np.maximum(self.plastic.x.array, 0.0, out=self.plastic.x.array)
+        for target, sources in self.law_outputs.values():
+            target.x.array[:] = np.nan
+            for source, cells in sources:
+                target.interpolate(source, cells0=cells)
         self.file.write_function(
-            [self.displacement, self.theta, *self.scalars.values(), self.plastic, self.J, self.region],
+            [self.displacement, self.theta, *self.scalars.values(), self.plastic, self.J,
+             *(t for t, _ in self.law_outputs.values()), self.region],
             float(stage_index)
         )
 

@@ -86,6 +86,7 @@ class StageEvaluator:
         self.strengths = strengths or {}
         self.toughness = toughness or {}
         self.adhesion = adhesion or {}
+        self.output_forms: dict = {}  # (region, law output) -> form of its integral
         mesh = problem.mesh
         self.mesh = mesh
         self.comm = mesh.comm
@@ -279,6 +280,25 @@ class StageEvaluator:
             values = law.region_point_values(name, law.last.equivalent_plastic_strain)
         return max(self._reduce(values, "max"), 0.0)
 
+    def _law_outputs(self, name: str) -> dict:
+        """The per-region results of the region's law's own point outputs (porosity, ...)."""
+        law = self.problem.law_of[name]
+        out = {}
+        for output, (key, how) in getattr(law, "output_measures", {}).items():
+            if how == "integral":
+                form = self.output_forms.get((name, output))
+                if form is None:
+                    tag = self.problem.loaded.layer_tags[name]
+                    form = self.output_forms[(name, output)] = fem.form(
+                        law.outputs_q[output] * self.problem.weight * self.problem.dx(tag))
+                out[key] = self.problem.symmetry_factor * self.comm.allreduce(fem.assemble_scalar(form), op=MPI.SUM)
+                continue
+            values = np.zeros(0)
+            if getattr(law, "last", None) is not None:
+                values = law.region_point_values(name, law.last.outputs[output])
+            out[key] = self._reduce(values, how)
+        return out
+
     def _size_effect(self, name: str, principal_max: float) -> dict:
         """Size-aware fracture (Huggins & Nix, Ionics 6 (2000) 57; Bhandakkar & Gao): elastic
         stresses do not depend on the particle size, but the energy a flaw releases grows with
@@ -299,7 +319,7 @@ class StageEvaluator:
         the max principal stress and strain to the region's tensile strength and fracture
         strain (> 1: predicted to crack; None where the material has no such data)."""
         mat = self.problem.regions[name]
-        E, nu = mat.E_MPa, mat.nu
+        E, nu = mat.effective_E_MPa, mat.nu
         trace = np.trace(S, axis1=1, axis2=2)[:, None, None] if len(S) else np.zeros((0, 1, 1))
         strain = ((1 + nu) * S - nu * trace * np.eye(3)) / E
         eps_max = self._reduce(np.linalg.eigvalsh(strain)[:, 2] if len(S) else np.zeros(0), "max")
@@ -385,6 +405,7 @@ class StageEvaluator:
                 deformed_volume_nm3=factor * self.comm.allreduce(
                     fem.assemble_scalar(self.region_det_forms[name]), op=MPI.SUM),
             )
+            regions[name].update(self._law_outputs(name))
             regions[name].update(self._failure_indicators(name, regions[name], S))
             regions[name].update(self._size_effect(name, regions[name]["principal_max_MPa"]))
         factor = problem.symmetry_factor

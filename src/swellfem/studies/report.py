@@ -55,7 +55,7 @@ def plasticity_texts(summaries: dict[str, dict]) -> list[str]:
     out = {}
     for s in summaries.values():
         for name, m in s["case"]["materials"].items():
-            if m.get("yield_strength_MPa") is None or name in out:
+            if m.get("yield_strength_MPa") is None or name in out or m.get("law", "isotropic") != "isotropic":
                 continue
             y0, y1 = m["yield_strength_MPa"], m.get("yield_strength_potassiated_MPa")
             ys = f"{y0:g} MPa" if y1 is None or y1 == y0 else f"{y0:g} MPa (theta = 0) to {y1:g} MPa (theta = 1, linear)"
@@ -66,12 +66,43 @@ def plasticity_texts(summaries: dict[str, dict]) -> list[str]:
 
 
 def plastic_regions(summaries: dict[str, dict]) -> list[str]:
+    """The regions whose material yields by J2 plasticity (law isotropic with a yield strength)."""
     names = []
     for s in summaries.values():
+        mats = s["case"]["materials"]
         for layer in s["case"]["layers"]:
-            if layer.get("yield_strength_MPa") is not None and layer["name"] not in names:
+            law = mats.get(layer.get("material"), {}).get("law", "isotropic")
+            if layer.get("yield_strength_MPa") is not None and law == "isotropic" and layer["name"] not in names:
                 names.append(layer["name"])
     return names
+
+
+def shell_law_texts(summaries: dict[str, dict]) -> dict[str, str]:
+    """What each carbon shell law of the models means, by material (docs/carbon_laws.md)."""
+    out = {}
+    for s in summaries.values():
+        for name, m in s["case"]["materials"].items():
+            p = m.get("law_parameters") or {}
+            if name in out or m.get("law") not in ("porous", "transverse"):
+                continue
+            if m["law"] == "porous":
+                phi0 = p["porosity"]
+                out[name] = (f"{name}: porous carbon (Deshpande-Fleck crushable foam, associated flow), porosity "
+                             f"{phi0:g}, matrix E = {m['E_GPa']:g} GPa (the foam {m['E_GPa'] * (1 - phi0) ** 2:g} GPa), "
+                             f"nu = {m['nu']:g}, yield strength {m['yield_strength_MPa']:g} MPa, compaction pressure "
+                             f"{p['compaction_strength_MPa']:g} MPa, densification {p['densification_strength_MPa']:g} MPa "
+                             "x (phi0/phi - 1): its pores collapse under pressure and open in tension; elastic moduli fixed at "
+                             "the initial porosity")
+            else:
+                slack = (f"wrinkles take up {p['slack_strain']:g} in-plane strain at {p['slack_stiffness_ratio']:g} of "
+                         "the stiffness" if p.get("slack_strain") else "no wrinkle slack")
+                swell = ", ".join(f"{k.split('_')[1]} {p[k]:g}" for k in ("expansion_normal", "expansion_tangential")
+                                  if p.get(k))
+                out[name] = (f"{name}: transversely isotropic about the shell normal, E = {m['E_GPa']:g} GPa in plane "
+                             f"(nu = {m['nu']:g}), {p['E_normal_MPa'] / 1000:g} GPa across, interlayer shear "
+                             f"{p['G_normal_MPa'] / 1000:g} GPa; {slack}; "
+                             + (f"swells (linear strain at full charge) {swell}" if swell else "does not swell"))
+    return out
 
 
 def model_statement(summaries: dict[str, dict]) -> list[str]:
@@ -87,11 +118,15 @@ def model_statement(summaries: dict[str, dict]) -> list[str]:
         return [f"The model is {kin} without plasticity or fracture: it removes the error of linearised",
                 "strain at this volume expansion, but its stresses still far exceed any strength of the",
                 "materials. Read the magnitudes as a measure of mismatch and compare the models by ranking."]
+    shells = shell_law_texts(summaries)
+    tail = (["The carbon shells are modelled as they are: " + "; ".join(shells.values()) + ". Their stress",
+             "ratios below say whether they would crack; the porous carbon's smallest porosity says how far",
+             "its pores gave way."] if shells else
+            ["The carbon shells stay elastic; their stress ratios below say whether they would crack."])
     return [f"The model is {kin} with J2 plasticity in {', '.join(plastic)} (the yield strength is an",
             "assumption, see below): where it yields, its von Mises stress is held at the flow stress (Cauchy:",
             "(sigma_y + H eps_p) / Je, a little more where the elastic volume Je is compressed), so the von Mises",
-            "stresses of the models come close, while the hydrostatic stress is not capped. The carbon shells",
-            "stay elastic; their stress ratios below say whether they would crack."]
+            "stresses of the models come close, while the hydrostatic stress is not capped.", *tail]
 
 
 def model_assumptions(summaries: dict[str, dict]) -> list[str]:
@@ -128,7 +163,14 @@ def model_assumptions(summaries: dict[str, dict]) -> list[str]:
         for m in c["materials"].values():
             if m["role"] == "shell":
                 shells[m["name"]] = m
+    laws_of_shells = shell_law_texts(summaries)
     for name, m in shells.items():
+        if name in laws_of_shells:
+            text = laws_of_shells[name]
+            if m["volumetric_expansion"]:
+                text += f"; swells by beta = {m['volumetric_expansion']:g} x SOC"
+            out.append(text)
+            continue
         swell = "does not swell" if m["volumetric_expansion"] == 0 else f"swells by beta = {m['volumetric_expansion']:g} x SOC"
         law = m.get("law", "isotropic")
         kind = "isotropic elastic" if law in ("isotropic", "linear-elastic") else law
@@ -167,6 +209,9 @@ def failure_indicators(summaries: dict[str, dict]) -> list[dict]:
             row["size_ratio_soc"] = size_soc
             row["plastic_strain"], _ = worst("equivalent_plastic_strain_max")
             row["plastic_fraction"], _ = worst("plastic_volume_fraction")
+            porosity = [m["porosity_min"] for _, m in per if m.get("porosity_min") is not None]
+            row["porosity_min"] = min(porosity) if porosity else None
+            row["sheet_strain"], _ = worst("sheet_strain_max")
             row["cracks_from_soc"] = first_above("strength_ratio_max")
             row["strain_cracks_from_soc"] = first_above("fracture_strain_ratio_max")
             row["size_cracks_from_soc"] = first_above("size_ratio")
@@ -211,6 +256,10 @@ def failure_lines(summaries: dict[str, dict]) -> list[str]:
         if r["yield_strength_MPa"] is not None or (r["plastic_strain"] or 0) > 0:
             facts.append(f"equivalent plastic strain up to {r['plastic_strain'] or 0:.3g}, plastic volume "
                          f"fraction up to {r['plastic_fraction'] or 0:.2f}")
+        if r.get("porosity_min") is not None:
+            facts.append(f"porosity down to {r['porosity_min']:.3g}")
+        if r.get("sheet_strain") is not None:
+            facts.append(f"in-plane sheet strain up to {r['sheet_strain']:.3g}")
         about = []
         if r["tensile_strength_MPa"]:
             about.append(f"tensile strength {r['tensile_strength_MPa']:g} MPa")
@@ -466,7 +515,8 @@ def variants_report(spec: ComparisonSpec, record: dict, summaries: dict[str, dic
         if rows:
             out += ["", "Failure indicators (worst over the stages):", "",
                     "| model | region | stress ratio | strain ratio | size ratio R/R_c | eq. plastic strain | "
-                    "plastic volume fraction | verdict |", "|---|---|---|---|---|---|---|---|"]
+                    "plastic volume fraction | min. porosity | sheet strain | verdict |",
+                    "|---|---|---|---|---|---|---|---|---|---|"]
 
             def cell(x, digits=3):
                 return "–" if x is None else f"{x:.{digits}g}"
@@ -475,7 +525,8 @@ def variants_report(spec: ComparisonSpec, record: dict, summaries: dict[str, dic
                 plastic = r["yield_strength_MPa"] is not None or (r["plastic_strain"] or 0) > 0
                 out.append(f"| {r['model']} | {r['region']} | {cell(r['strength_ratio'])} | {cell(r['strain_ratio'])} | "
                            f"{cell(r['size_ratio'])} | {cell(r['plastic_strain']) if plastic else '–'} | "
-                           f"{cell(r['plastic_fraction'], 2) if plastic else '–'} | {_verdict(r)} |")
+                           f"{cell(r['plastic_fraction'], 2) if plastic else '–'} | {cell(r.get('porosity_min'))} | "
+                           f"{cell(r.get('sheet_strain'))} | {_verdict(r)} |")
         out.append("")
     out += ["## Assumptions", ""]
     if spec.assumptions:

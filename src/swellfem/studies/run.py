@@ -53,6 +53,7 @@ def region_materials(case: Case) -> dict:
             hardening_modulus_MPa=mats[material].hardening_modulus_MPa,
             E_potassiated_MPa=mats[material].E_potassiated_MPa,
             yield_strength_potassiated_MPa=mats[material].yield_strength_potassiated_MPa,
+            parameters=dict(mats[material].parameters),
         )
         for region, material in case.geometry.region_materials.items()
     }
@@ -73,7 +74,8 @@ def build_problem(case: Case, comm=None, timing: dict | None = None):
     problem = MechanicsProblem(
         loaded, region_materials(case), case.model.eigenstrain_convention, case.model.element_degree,
         case.model.solver, kinematics=case.model.kinematics,
-        newton_options=NewtonOptions(initial_increments=case.model.load_increments),
+        newton_options=NewtonOptions(initial_increments=case.model.load_increments,
+                                     max_plastic_increment=case.model.max_plastic_strain_increment),
     )
     timing["setup_s"] = time.perf_counter() - t0
     return problem

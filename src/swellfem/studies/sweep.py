@@ -4,6 +4,11 @@ A sweep file names a base case and the dotted keys of the case to vary, each wit
 values or a range (values may carry units), combined as a product or zipped. Every point is
 the base case with those values set (plus the sweep's fixed ``set`` overrides); it is
 identified by a hash of its resolved case, which names its directory under ``points/``.
+
+An optional ``[design]`` table makes the sweep a *shell design map*: its ``failure_metrics``
+(ratio columns of results.csv such as ``i-NMC.strength_ratio_max``) decide which designs are
+predicted to fail (a ratio >= 1 at any stage), the plots show each metric's worst stage and
+mark the safe designs, and ``design.md`` summarises them (:mod:`.sweep_run`).
 """
 
 from __future__ import annotations
@@ -15,9 +20,10 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator,
+                      model_validator)
 
-from ..case import Case, CaseError, Strict, case_from_data, read_case_data, schema_error
+from ..case import Case, CaseError, Strict, case_from_data, did_you_mean, read_case_data, schema_error
 
 
 #: The most points a sweep may have (a range with a tiny step is refused, not expanded).
@@ -54,6 +60,52 @@ class Parameter(Strict):
         return self
 
 
+def _metric_name(name: str) -> str:
+    """A failure metric: a ``<region>.<metric>`` column of results.csv whose metric is a
+    dimensionless ratio (>= 1: predicted to fail)."""
+    region, dot, metric = name.rpartition(".")
+    if name != name.strip() or not dot or not region or not metric:
+        raise ValueError("give a column of results.csv as <region>.<metric>, e.g. 'i-NMC.strength_ratio_max'")
+    if "ratio" not in metric:
+        raise ValueError(f"'{metric}' is not a ratio; a failure metric reaches 1 at failure (strength_ratio_max, "
+                         "fracture_strain_ratio_max, size_ratio, adhesion_ratio_max)")
+    return name
+
+
+MetricName = Annotated[str, AfterValidator(_metric_name)]
+
+
+class Design(Strict):
+    """``[design]``: the sweep is a shell design map. A design (point) is predicted to fail where
+    any failure metric (a dimensionless ratio) reaches 1 or more at any stage; a metric without
+    a value for a point (e.g. no tensile strength for that material) does not count."""
+
+    failure_metrics: Annotated[list[MetricName], Field(min_length=1)]
+    #: display texts of the failure metrics, by column (e.g. ``"i-NMC.strength_ratio_max" = "i-NMC cracks"``)
+    labels: dict[str, Annotated[str, Field(min_length=1)]] = Field(default_factory=dict)
+
+    @field_validator("failure_metrics")
+    @classmethod
+    def _once(cls, metrics: list[str]) -> list[str]:
+        for i, m in enumerate(metrics):
+            if metrics.index(m) != i:
+                raise ValueError(f"failure metric '{m}' is listed twice")
+        return metrics
+
+    @field_validator("labels")
+    @classmethod
+    def _known(cls, labels: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        metrics = info.data.get("failure_metrics") or []
+        for key in labels:
+            if key not in metrics:
+                raise ValueError(f"'{key}' is not one of the failure_metrics{did_you_mean(key, metrics)}")
+        return labels
+
+    def label(self, metric: str) -> str:
+        """The display text of a failure metric (its column name without a label)."""
+        return self.labels.get(metric, metric)
+
+
 class SweepSpec(Strict):
     """A sweep file."""
 
@@ -67,6 +119,13 @@ class SweepSpec(Strict):
     #: what the plots show per point: the last stage, or the worst over all stages (the largest
     #: value of a maximum, the smallest of a minimum)
     plot_stage: Literal["last", "worst"] = "last"
+    #: a shell design map (plots then show each metric's worst stage)
+    design: Design | None = None
+
+    @property
+    def shown_stage(self) -> Literal["last", "worst"]:
+        """The stage the plots show: the worst stage of each point for a design map."""
+        return "worst" if self.design is not None else self.plot_stage
 
 
 def _quantity(value: Any) -> tuple[float, str] | None:
@@ -166,9 +225,15 @@ def load_sweep(path: Path, extra_overrides: list[str] | None = None) -> tuple[Sw
         spec = SweepSpec.model_validate(data)
     except ValidationError as exc:
         raise schema_error(exc, path, root=SweepSpec) from None
+    if spec.design is not None and spec.plot_stage == "last" and "plot_stage" in spec.model_fields_set:
+        raise CaseError('a [design] sweep plots the worst stage of each design; leave plot_stage out or set it '
+                        'to "worst"', source=path, key="plot_stage", value="last")
     base_path = (path.parent / spec.base).resolve()
     base_data = read_case_data(base_path)
-    case_from_data(json.loads(json.dumps(base_data)), source=base_path, overrides=list(spec.set))  # base must be valid
+    base_case = case_from_data(json.loads(json.dumps(base_data)), source=base_path,
+                               overrides=list(spec.set))  # base must be valid
+    if spec.design is not None:
+        _check_design_regions(spec.design, base_case, path)
     all_values = []
     for i, p in enumerate(spec.parameters):
         try:
@@ -235,3 +300,15 @@ def _same_kind(values: list[Any], path: Path, key: str) -> None:
     if len(kinds) > 1:
         raise CaseError("values mix units of different kinds (or numbers with and without units)", source=path,
                         key=key, value=values)
+
+
+def _check_design_regions(design: Design, case: Case, path: Path) -> None:
+    """Every failure metric names a region of the base case, an interface ``inner|outer`` or
+    ``particle`` (a misspelled one would silently count every design as safe)."""
+    geometry = case.geometry
+    regions = [*geometry.region_names, *[f"{a}|{b}" for a, b in geometry.interfaces], "particle"]
+    for i, metric in enumerate(design.failure_metrics):
+        region = metric.rpartition(".")[0]
+        if region not in regions:
+            raise CaseError(f"no region '{region}' in the base case{did_you_mean(region, regions)}; regions: "
+                            f"{', '.join(regions)}", source=path, key=f"design.failure_metrics[{i}]", value=metric)

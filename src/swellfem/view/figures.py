@@ -118,7 +118,15 @@ def shell_hoop_figure(title: str, particle_region: str, rows: list[dict], path_s
     return _save(fig, path_stem)
 
 
-def _default_sweep_metrics(rows: list[dict]) -> list[str]:
+#: A column of the plot rows of a design map (not of results.csv): the largest failure ratio of
+#: a stage over the sweep's failure metrics (dimensionless; >= 1: some layer is predicted to fail).
+DESIGN_METRIC = "design.failure_ratio_max"
+_METRIC_LABELS = {DESIGN_METRIC: "largest failure ratio (all failure metrics)"}
+
+
+def default_sweep_metrics(rows: list[dict]) -> list[str]:
+    """The metrics a sweep plots when it names none: von Mises, max principal and max
+    hydrostatic stress of the first region, hoop stress of the others (MPa)."""
     ok = [r for r in rows if r.get("status") == "ok"]
     if not ok:
         return []
@@ -131,71 +139,237 @@ def _default_sweep_metrics(rows: list[dict]) -> list[str]:
     return metrics
 
 
+def _metric_label(metric: str) -> str:
+    """Axis text of a metric column, its unit in brackets (``... (MPa)``)."""
+    return _METRIC_LABELS.get(metric, metric.replace("_MPa", " (MPa)"))
+
+
+def _is_min_metric(metric: str) -> bool:
+    """A minimum, whose worst value is the smallest: its name (after the region) contains ``_min``."""
+    return "_min" in metric.rpartition(".")[2]
+
+
+def metric_value(row: dict, metric: str) -> float | None:
+    """The value of a metric in a row as a float; None where it is missing, empty or not finite."""
+    v = row.get(metric)
+    if v is None or v == "":
+        return None
+    v = float(v)
+    return v if np.isfinite(v) else None
+
+
 def _worst_rows(ok: list[dict], metric: str) -> list[dict]:
     """One row per point with the worst value of ``metric`` over its stages (the smallest of a
-    minimum, else the largest)."""
-    pick = min if metric.endswith("_min_MPa") else max
+    minimum, i.e. a name with ``_min``, else the largest); points without a value are left out."""
+    pick = min if _is_min_metric(metric) else max
     by_point: dict = {}
     for r in ok:
-        if r.get(metric) is not None:
+        if metric_value(r, metric) is not None:
             by_point.setdefault(r["point"], []).append(r)
-    return [pick(rs, key=lambda r: r[metric]) for rs in by_point.values()]
+    return [pick(rs, key=lambda r: metric_value(r, metric)) for rs in by_point.values()]
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
 def sweep_figures(name: str, plot_metrics: list[str], columns: list[tuple], rows: list[dict], out,
-                  stage: str = "last") -> list:
+                  stage: str = "last", safe: dict[str, bool] | None = None) -> list[Path]:
     """Metric vs parameter at the last stage (or the worst stage of each point): lines (one per
-    value of the other parameters) or, for two parameters, a heat map. PNG and SVG."""
-    plt = _pyplot()
+    value of the other parameters) or, for two or three numeric parameters, a heat map (three:
+    one panel per value of the third, one colour scale). ``safe`` (a design map: point -> no
+    layer is predicted to fail) marks the safe designs. PNG and SVG files in ``out``."""
     ok = [r for r in rows if r.get("status") == "ok"]
-    files = []
+    files: list[Path] = []
     if not ok:
         return files
     last_soc = max(r["soc"] for r in ok)
-    names = [name for _, name, _ in columns]
-    metrics = list(plot_metrics) or _default_sweep_metrics(rows)
-    for metric in metrics:
+    names = [n for _, n, _ in columns]
+    for metric in list(plot_metrics) or default_sweep_metrics(rows):
         final = _worst_rows(ok, metric) if stage == "worst" else [r for r in ok if r["soc"] == last_soc]
-        numeric = [n for n in names if all(isinstance(r[n], (int, float)) for r in final)]
-        if not any(metric in r and r[metric] is not None for r in final):
+        if not any(metric_value(r, metric) is not None for r in final):
             continue
-        fig, ax = plt.subplots(figsize=(5.6, 4.0))
-        if len(numeric) == 2 and len(names) == 2:
-            xs = sorted({r[numeric[0]] for r in final})
-            ys = sorted({r[numeric[1]] for r in final})
-            grid = np.full((len(ys), len(xs)), np.nan)
-            for r in final:
-                if r.get(metric) is not None:
-                    grid[ys.index(r[numeric[1]]), xs.index(r[numeric[0]])] = r[metric]
-            mesh = ax.pcolormesh(_edges(xs), _edges(ys), grid, cmap="viridis", shading="flat")
-            fig.colorbar(mesh, ax=ax, label=metric)
-            for j, y in enumerate(ys):
-                for i, x in enumerate(xs):
-                    if np.isfinite(grid[j, i]):
-                        ax.text(x, y, f"{grid[j, i]:.0f}", ha="center", va="center", fontsize=7, color="w")
-            ax.set_xlabel(numeric[0])
-            ax.set_ylabel(numeric[1])
+        if stage != "worst":
+            when = f"SOC = {last_soc:g}"
         else:
-            x_name = numeric[0] if numeric else names[0]
-            others = [n for n in names if n != x_name]
-            groups: dict = {}
-            for r in final:
-                groups.setdefault(tuple(r[o] for o in others), []).append(r)
-            for i, (g, rs) in enumerate(sorted(groups.items(), key=lambda kv: str(kv[0]))):
-                rs = sorted(rs, key=lambda r: r[x_name])
-                label = ", ".join(f"{o} = {v}" for o, v in zip(others, g)) or None
-                ax.plot([r[x_name] for r in rs], [r[metric] for r in rs], _STYLES[i % 4], marker=_MARKERS[i % 5],
-                        label=label)
-            if others:
-                ax.legend(fontsize=7)
-            ax.set_xlabel(x_name)
-            ax.set_ylabel(metric.replace("_MPa", " (MPa)"))
-            ax.axhline(0, color="0.5", lw=0.6)
-        when = "worst stage of each point" if stage == "worst" else f"SOC = {last_soc:g}"
-        ax.set_title(f"{name}: {metric} at {when}", fontsize=9)
-        fig.tight_layout()
-        files += _save(fig, out / metric.replace("|", "-").replace(".", "__"))
+            when = "its worst stage in each design" if safe is not None else "worst stage of each point"
+        title = f"{name}: {_METRIC_LABELS.get(metric, metric)} at {when}"
+        numeric = [n for n in names if all(_is_number(r[n]) for r in rows if n in r)]
+        if len(names) in (2, 3) and len(numeric) == len(names):
+            fig = heat_map_figure(title, metric, columns, final, rows, safe=safe, show_soc=stage == "worst")
+        else:
+            fig = _line_figure(title, metric, names, numeric, final, safe)
+        files += _save(fig, Path(out) / metric.replace("|", "-").replace(".", "__"))
     return files
+
+
+def _line_figure(title: str, metric: str, names: list[str], numeric: list[str], final: list[dict],
+                 safe: dict[str, bool] | None):
+    """Metric vs the first numeric parameter, one line per value of the other parameters; safe
+    designs ringed, and the failure threshold 1 drawn for a ratio."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(5.6, 4.0))
+    final = [r for r in final if metric_value(r, metric) is not None]
+    x_name = numeric[0] if numeric else names[0]
+    others = [n for n in names if n != x_name]
+    groups: dict = {}
+    for r in final:
+        groups.setdefault(tuple(r[o] for o in others), []).append(r)
+    for i, (g, rs) in enumerate(sorted(groups.items(), key=lambda kv: str(kv[0]))):
+        rs = sorted(rs, key=lambda r: r[x_name])
+        label = ", ".join(f"{o} = {v}" for o, v in zip(others, g)) or None
+        ax.plot([r[x_name] for r in rs], [r[metric] for r in rs], _STYLES[i % 4], marker=_MARKERS[i % 5],
+                label=label)
+    if safe is not None:
+        good = [r for r in final if safe.get(r["point"])]
+        ax.scatter([r[x_name] for r in good], [r[metric] for r in good], s=160, facecolors="none",
+                   edgecolors="k", linewidths=1.6, zorder=5, label="no layer fails")
+    if "ratio" in metric:
+        ax.axhline(1, color="tab:red", ls=":", lw=1.0, label="fails at 1")
+    if others or safe is not None or "ratio" in metric:
+        ax.legend(fontsize=7)
+    ax.set_xlabel(x_name)
+    ax.set_ylabel(_metric_label(metric))
+    ax.axhline(0, color="0.5", lw=0.6)
+    ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def _point_rows(rows: list[dict]) -> dict[str, dict]:
+    """The first row of every point (its parameter values and status), by point key."""
+    out: dict[str, dict] = {}
+    for r in rows:
+        out.setdefault(r["point"], r)
+    return out
+
+
+def heat_map_figure(title: str, metric: str, columns: list[tuple], final: list[dict], rows: list[dict] | None = None,
+                    safe: dict[str, bool] | None = None, show_soc: bool = False):
+    """A heat map of ``metric`` (one row per point in ``final``) over the first two parameters;
+    with a third, one panel per value of it side by side ("name = value"), one colour scale.
+    ``rows`` (all rows, failed points included) fix the cells; ``safe`` outlines the cells of
+    designs in which no layer fails; ``show_soc`` writes the SOC of each cell's stage under its
+    value. Returns the matplotlib Figure."""
+    plt = _pyplot()
+    names = [c[1] for c in columns]
+    points = _point_rows(rows if rows is not None else final)
+    xs = sorted({p[names[0]] for p in points.values()})
+    ys = sorted({p[names[1]] for p in points.values()})
+    facets = sorted({p[names[2]] for p in points.values()}) if len(names) == 3 else [None]
+    grids = {f: _grid(final, metric, names, xs, ys, f) for f in facets}
+    values = np.concatenate([g[0].ravel() for g in grids.values()])
+    norm = _norm(values)
+    ncols = min(len(facets), 4)
+    nrows = int(np.ceil(len(facets) / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(1.2 + 4.0 * ncols, 0.9 + 3.3 * nrows), squeeze=False,
+                             sharex=True, sharey=True, layout="constrained")
+    mesh = None
+    for k, ax in enumerate(axes.flat):
+        if k >= len(facets):
+            ax.axis("off")
+            continue
+        f = facets[k]
+        grid, socs = grids[f]
+        mesh = ax.pcolormesh(_edges(xs), _edges(ys), grid, cmap="viridis", norm=norm, shading="flat")
+        _annotate(ax, mesh, grid, socs, xs, ys, show_soc)
+        panel = {n: p for n, p in points.items() if f is None or p[names[2]] == f}
+        _mark_failed(ax, panel, names)
+        if safe is not None:
+            _mark_safe(ax, [p for n, p in panel.items() if safe.get(n)], names, xs, ys)
+        if f is not None:
+            ax.set_title(parameter_text(columns[2], f), fontsize=9)
+        if k // ncols == nrows - 1 or k + ncols >= len(facets):
+            ax.set_xlabel(names[0])
+        if k % ncols == 0:
+            ax.set_ylabel(names[1])
+        ax.set_xticks(xs if len(xs) <= 12 else ax.get_xticks())
+        ax.set_yticks(ys if len(ys) <= 12 else ax.get_yticks())
+    fig.colorbar(mesh, ax=axes.ravel().tolist(), label=_metric_label(metric))
+    if safe is not None:
+        fig.legend(handles=[_safe_handle()], labels=["no layer fails"], loc="outside lower center", fontsize=8,
+                   frameon=False)
+    fig.suptitle(title + (" (SOC of that stage per cell)" if show_soc else ""), fontsize=10)
+    return fig
+
+
+def parameter_text(column: tuple, value) -> str:
+    """``name = value unit`` of a parameter column (key, name, unit): "o-rGO thickness = 5 nm"."""
+    _, name, unit = column
+    suffix = f" [{unit}]"
+    base = name[: -len(suffix)] if unit and name.endswith(suffix) else name
+    text = f"{value:g}" if _is_number(value) else str(value)
+    return f"{base} = {text} {unit}" if unit else f"{base} = {text}"
+
+
+def _grid(final: list[dict], metric: str, names: list[str], xs: list, ys: list, facet) -> tuple[np.ndarray, np.ndarray]:
+    """(values, SOC of each value's stage) on the (y, x) cells of one panel; NaN where none."""
+    grid = np.full((len(ys), len(xs)), np.nan)
+    socs = np.full((len(ys), len(xs)), np.nan)
+    for r in final:
+        v = metric_value(r, metric)
+        if v is None or (facet is not None and r[names[2]] != facet):
+            continue
+        j, i = ys.index(r[names[1]]), xs.index(r[names[0]])
+        grid[j, i], socs[j, i] = v, r.get("soc", np.nan)
+    return grid, socs
+
+
+def _norm(values: np.ndarray):
+    """One colour scale for all panels (a constant metric gets a small span around its value)."""
+    from matplotlib.colors import Normalize
+
+    finite = values[np.isfinite(values)]
+    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    if hi == lo:
+        lo, hi = lo - 0.5 * (abs(lo) or 1.0), hi + 0.5 * (abs(hi) or 1.0)
+    return Normalize(lo, hi)
+
+
+def _cell_text(v: float) -> str:
+    return f"{v:.0f}" if abs(v) >= 100 else f"{v:.3g}"
+
+
+def _annotate(ax, mesh, grid: np.ndarray, socs: np.ndarray, xs: list, ys: list, show_soc: bool) -> None:
+    """The value of every cell (dark text on light colours), and its SOC small below it."""
+    for j, y in enumerate(ys):
+        for i, x in enumerate(xs):
+            v = grid[j, i]
+            if not np.isfinite(v):
+                continue
+            color = "k" if mesh.norm(v) > 0.6 else "w"
+            ax.text(x, y, _cell_text(v), ha="center", va="bottom" if show_soc else "center", fontsize=7, color=color)
+            if show_soc and np.isfinite(socs[j, i]):
+                ax.text(x, y, f"SOC {socs[j, i]:.2f}", ha="center", va="top", fontsize=5, color=color)
+
+
+def _mark_failed(ax, panel: dict[str, dict], names: list[str]) -> None:
+    """Write the status ("failed", "not run") in the cells of points without a result."""
+    for p in panel.values():
+        if p.get("status") != "ok":
+            ax.text(p[names[0]], p[names[1]], p.get("status") or "failed", ha="center", va="center", fontsize=6,
+                    color="0.35")
+
+
+def _mark_safe(ax, safe_points: list[dict], names: list[str], xs: list, ys: list) -> None:
+    """A thick white-and-black outline round the cells of safe designs (visible on any colour)."""
+    from matplotlib.patches import Rectangle
+
+    xe, ye = _edges(xs), _edges(ys)
+    for p in safe_points:
+        i, j = xs.index(p[names[0]]), ys.index(p[names[1]])
+        w, h = xe[i + 1] - xe[i], ye[j + 1] - ye[j]
+        corner, size = (xe[i] + 0.06 * w, ye[j] + 0.06 * h), (0.88 * w, 0.88 * h)
+        for color, lw in (("white", 3.4), ("black", 1.5)):
+            ax.add_patch(Rectangle(corner, *size, fill=False, edgecolor=color, lw=lw, zorder=4))
+
+
+def _safe_handle():
+    """The legend entry of the safe-cell outline (white under black, as drawn)."""
+    from matplotlib.patches import Rectangle
+
+    return (Rectangle((0, 0), 1, 1, fill=False, edgecolor="white", lw=3.4),
+            Rectangle((0, 0), 1, 1, fill=False, edgecolor="black", lw=1.5))
 
 
 def _edges(v: list[float]) -> np.ndarray:

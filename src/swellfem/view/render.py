@@ -23,11 +23,13 @@ FIELDS = {
     "potassiation": ("potassiation", "potassiation theta (-)"),
     "plastic_strain": ("equivalent_plastic_strain", "equivalent plastic strain (-)"),
     "J": ("J", "volume ratio J = det F (-)"),
+    "porosity": ("porosity", "porosity of the porous carbon (-)"),
+    "sheet_strain": ("sheet_strain", "in-plane sheet strain of the wrap (-)"),
 }
 
 
 #: fields drawn with a sequential colour map; every other field diverges about zero
-SEQUENTIAL = ("von_mises", "displacement", "potassiation", "plastic_strain", "J")
+SEQUENTIAL = ("von_mises", "displacement", "potassiation", "plastic_strain", "J", "porosity")
 
 
 def color_range(field: str, values: list[np.ndarray]) -> tuple[str, tuple[float, float]]:

@@ -5,6 +5,9 @@ A new law: a module here with a :class:`MaterialLaw` subclass (UFL stress, solve
 entry in :data:`LAWS`, and its name (and parameters) in the case schema
 (:data:`swellfem.case.LAWS`, ``MaterialSpec``).
 
+``porous`` (crushable microporous carbon) and ``transverse`` (wrinkled rGO) are the carbon
+shell laws of ``docs/carbon_laws.md``.
+
 ``isotropic`` is Hooke's law in small strain and Hencky's in finite strain, with J2 plasticity
 where a region has a yield strength. Elastic regions with constant moduli in small strain use
 :class:`LinearElastic` (one factorisation for every stage); the others :class:`Isotropic`.
@@ -15,7 +18,9 @@ from __future__ import annotations
 from .base import LawContext, MaterialLaw, RegionMaterial
 from .isotropic import Isotropic
 from .linear_elastic import LinearElastic
+from .porous import PorousCarbon
 from .quadrature import InvertedElementError, QuadratureLaw
+from .transverse import TransverselyIsotropic
 
 
 def _isotropic(context: LawContext, regions: dict[str, RegionMaterial]) -> list[MaterialLaw]:
@@ -29,6 +34,8 @@ def _isotropic(context: LawContext, regions: dict[str, RegionMaterial]) -> list[
 #: Law factories by name: (context, regions of that law) -> law instances owning those regions.
 LAWS = {
     "isotropic": _isotropic,
+    "porous": lambda context, regions: [PorousCarbon(context, regions)],
+    "transverse": lambda context, regions: [TransverselyIsotropic(context, regions)],
 }
 
 
@@ -43,4 +50,4 @@ def build_laws(context: LawContext, regions: dict[str, RegionMaterial]) -> list[
 
 
 __all__ = ["LAWS", "InvertedElementError", "Isotropic", "LawContext", "LinearElastic", "MaterialLaw",
-           "QuadratureLaw", "RegionMaterial", "build_laws"]
+           "PorousCarbon", "QuadratureLaw", "RegionMaterial", "TransverselyIsotropic", "build_laws"]

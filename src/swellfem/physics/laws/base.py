@@ -31,10 +31,20 @@ class RegionMaterial:
     #: values at full potassiation (theta = 1), linear in theta between (None: as pristine)
     E_potassiated_MPa: float | None = None
     yield_strength_potassiated_MPa: float | None = None
+    #: the law's own parameters (swellfem.case.laws.LAW_PARAMETERS; pressures MPa)
+    parameters: dict[str, float] = dataclasses.field(default_factory=dict)
 
     @property
     def plastic(self) -> bool:
         return self.yield_strength_MPa is not None
+
+    @property
+    def effective_E_MPa(self) -> float:
+        """The Young's modulus of the region as a body (a porous carbon: E (1 - porosity)^2;
+        a transversely isotropic shell: its in-plane E)."""
+        if self.law == "porous":
+            return self.E_MPa * (1.0 - self.parameters["porosity"]) ** 2
+        return self.E_MPa
 
     @property
     def softens(self) -> bool:
@@ -57,6 +67,9 @@ class LawContext:
     kinematics_kind: str = "small"  # "small" | "finite"
     displacement: Any = None  # dolfinx.fem.Function: the problem's unknown u (nm)
     quadrature_degree: int = 4  # of the problem's integrals (and of quadrature-point laws)
+    #: unit normals of shell surfaces at reference points, X (n, 3) -> (n, 3) in the tensor
+    #: components ((r, theta, z) axisymmetric); None: radial about the origin (concentric spheres)
+    shell_normal: Any = None
 
 
 class MaterialLaw(abc.ABC):

@@ -73,6 +73,70 @@ def _spectral(N: np.ndarray, values: np.ndarray) -> np.ndarray:
     return (N * values[:, None, :]) @ np.swapaxes(N, 1, 2)
 
 
+def log_divided_differences(w: np.ndarray) -> np.ndarray:
+    """G_ab = (ln w_a - ln w_b) / (w_a - w_b), and 1 / w_a on the diagonal and for close
+    eigenvalues (log1p(d) / d, robust): the Daleckii-Krein kernel of D ln at eigenvalues w (n, 3)."""
+    wa, wb = w[:, :, None], w[:, None, :]
+    d = (wa - wb) / wb
+    small = np.abs(d) < 1e-6
+    ratio = np.where(small, 1.0 - d / 2.0 + d * d / 3.0, np.log1p(np.where(small, 0.0, d)) / np.where(small, 1.0, d))
+    return ratio / wb
+
+
+def spectral_tangent(F: np.ndarray, Js: np.ndarray, w: np.ndarray, N: np.ndarray, tau: np.ndarray, D: np.ndarray,
+                     mu_off: np.ndarray, components) -> np.ndarray:
+    """dP/dF (n, m, m) in flat ``components`` of an isotropic return in principal logarithmic
+    strains (finite strain, P = Js tau F^-T): be,trial = (F/s) Cp^-1 (F/s)^T with eigenvalues
+    ``w`` and eigenvectors ``N``; the return maps eps = 1/2 ln w to principal Kirchhoff stresses
+    with the principal modulus ``D`` (n, 3, 3) = d tau_a / d eps_b, and off the diagonal
+    d tau_ab = 2 mu_off d eps_ab (a deviator scaled uniformly). dbe = l be + be l^T with
+    l = dF F^-1; d eps = 1/2 D ln(be)[dbe] (Daleckii-Krein);
+    dP = Js (d tau F^-T - tau F^-T dF^T F^-T)."""
+    n, m = F.shape[0], len(components)
+    Fi = inv3(F)
+    G = log_divided_differences(w)
+    Nt = np.swapaxes(N, 1, 2)
+    be = _spectral(N, w)
+    FiT = np.swapaxes(Fi, 1, 2)
+    tauFiT = tau @ FiT
+    tangent = np.empty((n, m, m))
+    diag = [0, 1, 2]
+    for b, (k, l) in enumerate(components):
+        # l = dF F^-1 with dF = e_k (x) e_l: row k of l is row l of F^-1
+        L = np.zeros((n, 3, 3))
+        L[:, k, :] = Fi[:, l, :]
+        A = L @ be
+        deps = 0.5 * (Nt @ (A + np.swapaxes(A, 1, 2)) @ N) * G
+        dtau_e = (2.0 * mu_off)[:, None, None] * deps
+        dtau_e[:, diag, diag] = np.einsum("nab,nb->na", D, deps[:, diag, diag])
+        dtau = N @ dtau_e @ Nt
+        # d(F^-T) = -F^-T dF^T F^-T, dF^T = e_l (x) e_k
+        second = tauFiT[:, :, l][:, :, None] * FiT[:, k, :][:, None, :]
+        dP = Js[:, None, None] * (dtau @ FiT - second)
+        for a, (i, j) in enumerate(components):
+            tangent[:, a, b] = dP[:, i, j]
+    return tangent
+
+
+def spectral_tangent_small(N: np.ndarray, D: np.ndarray, mu_off: np.ndarray, components) -> np.ndarray:
+    """d sigma / dF (n, m, m) of an isotropic return in principal small strains: sigma from
+    eps = sym(F) - ..., eigenvectors ``N``, principal modulus ``D`` (n, 3, 3), off the diagonal
+    d sigma_ab = 2 mu_off d eps_ab."""
+    n, m = N.shape[0], len(components)
+    Nt = np.swapaxes(N, 1, 2)
+    tangent = np.empty((n, m, m))
+    diag = [0, 1, 2]
+    for b, (k, l) in enumerate(components):
+        # d eps = sym(e_k (x) e_l) in the eigenbasis: 1/2 (N_k. N_l. + N_l. N_k.)
+        deps = 0.5 * (N[:, k, :, None] * N[:, l, None, :] + N[:, l, :, None] * N[:, k, None, :])
+        dsig_e = (2.0 * mu_off)[:, None, None] * deps
+        dsig_e[:, diag, diag] = np.einsum("nab,nb->na", D, deps[:, diag, diag])
+        dsig = N @ dsig_e @ Nt
+        for a, (i, j) in enumerate(components):
+            tangent[:, a, b] = dsig[:, i, j]
+    return tangent
+
+
 def _check_J(F: np.ndarray) -> np.ndarray:
     J = np.linalg.det(F)
     bad = ~(J > 0)
@@ -191,55 +255,19 @@ class Isotropic(QuadratureLaw):
         return P, tau, eps_e, N, dgamma, {"w": w, "dev": dev, "norm": norm, "q": q, "plastic": plastic}
 
     def _finite_tangent(self, F, lam, mu, s, tau, N, dgamma, trial, state) -> np.ndarray:
-        """The consistent tangent dP/dF (flat components) of :meth:`_finite_map`, analytic:
-        dbe = l be + be l^T with l = dF F^-1; d eps_trial = 1/2 D ln(be)[dbe] by the
-        Daleckii-Krein formula in the eigenbasis of be (divided differences of ln, their limit
-        1/b at equal eigenvalues); d tau = the small-strain algorithmic modulus of the radial
-        return applied to d eps_trial; dP = Js (d tau F^-T - tau F^-T dF^T F^-T)."""
-        comps = self.context.kinematics.components
-        n, m = F.shape[0], len(comps)
-        Fi = inv3(F)
-        w = trial["w"]
-        # divided differences of ln at the eigenvalues, robust for close ones (log1p(d) / d)
-        wa, wb = w[:, :, None], w[:, None, :]
-        d = (wa - wb) / wb
-        small = np.abs(d) < 1e-6
-        ratio = np.where(small, 1.0 - d / 2.0 + d * d / 3.0, np.log1p(np.where(small, 0.0, d)) / np.where(small, 1.0, d))
-        G = ratio / wb
-        # algorithmic modulus in the eigenbasis: K tr I + 2 mu f dev - c nhat (nhat : .)
+        """The consistent tangent dP/dF (flat components) of :meth:`_finite_map`, analytic: the
+        J2 radial return's principal modulus K 1 (x) 1 + 2 mu f (I - 1 (x) 1 / 3) - c nhat (x) nhat
+        (off-diagonal 2 mu f) through :func:`spectral_tangent`."""
         K = lam + 2.0 * mu / 3.0
         q, norm, plastic = trial["q"], trial["norm"], trial["plastic"]
         safe_q = np.where(q > 0, q, 1.0)
         f = 1.0 - 3.0 * mu * dgamma / safe_q
         c = np.where(plastic, 6.0 * mu**2 * (1.0 / (3.0 * mu + self.H) - dgamma / safe_q), 0.0)
         nhat = trial["dev"] / np.where(norm > 0, norm, 1.0)[:, None]  # (n, 3), principal
-        Fbar = F / s[:, None, None]
-        be = _sym(Fbar @ state["Cp_inv"] @ np.swapaxes(Fbar, 1, 2))
-        Nt = np.swapaxes(N, 1, 2)
-        FiT = np.swapaxes(Fi, 1, 2)
-        tauFiT = tau @ FiT
-        Js = s**3
-        tangent = np.empty((n, m, m))
-        eye = np.eye(3)
-        for b, (k, l) in enumerate(comps):
-            # l = dF F^-1 with dF = e_k (x) e_l: row k of l is row l of F^-1
-            L = np.zeros((n, 3, 3))
-            L[:, k, :] = Fi[:, l, :]
-            A = L @ be
-            X = Nt @ (A + np.swapaxes(A, 1, 2)) @ N
-            deps = 0.5 * X * G
-            tr = np.trace(deps, axis1=1, axis2=2)
-            dev = deps - tr[:, None, None] * eye / 3.0
-            nn = np.einsum("na,naa->n", nhat, deps)
-            dtau_e = (K * tr)[:, None, None] * eye + (2.0 * mu * f)[:, None, None] * dev
-            dtau_e[:, [0, 1, 2], [0, 1, 2]] -= (c * nn)[:, None] * nhat
-            dtau = N @ dtau_e @ Nt
-            # d(F^-T) = -F^-T dF^T F^-T, dF^T = e_l (x) e_k
-            second = tauFiT[:, :, l][:, :, None] * FiT[:, k, :][:, None, :]
-            dP = Js[:, None, None] * (dtau @ FiT - second)
-            for a, (i, j) in enumerate(comps):
-                tangent[:, a, b] = dP[:, i, j]
-        return tangent
+        ones = np.ones((1, 3, 3))
+        D = (K[:, None, None] * ones + (2.0 * mu * f)[:, None, None] * (np.eye(3) - ones / 3.0)
+             - c[:, None, None] * np.einsum("na,nb->nab", nhat, nhat))
+        return spectral_tangent(F, s**3, trial["w"], N, tau, D, mu * f, self.context.kinematics.components)
 
     def finite_tangent_by_differences(self, F, theta, state) -> np.ndarray:
         """dP/dF by central differences of the return map (step 1e-6): the check of the
