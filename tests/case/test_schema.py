@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -96,3 +97,34 @@ def test_shipped_cases_validate():
         if f.parent.name in ("sweeps",) or f.name == "comparison.toml":
             continue
         load_case(f)
+
+
+# --- law parameters (swellfem.case.laws) ------------------------------------------------------
+
+_ORGO_CASE = Path(__file__).resolve().parents[2] / "cases" / "znse" / "znse_inmc_orgo.toml"
+_SHELLS = ['materials.i-NMC.law="porous"', 'materials.o-rGO.law="transverse"']
+
+
+@pytest.mark.parametrize("override, needle", [
+    ("materials.i-NMC.slack_strain=0.1", "materials.i-NMC.slack_strain is a parameter of law 'transverse', not of 'porous'"),
+    ("materials.i-NMC.porosity=0.95", "materials.i-NMC.porosity = 0.95 is out of range (> 0 and < 0.9)"),
+    ('materials.i-NMC.compaction_strength="10 MPa"', "compaction_strength = 10 MPa must exceed yield_strength / 3"),
+    ("materials.o-rGO.slack_stiffness_ratio=1.5", "slack_stiffness_ratio = 1.5 is out of range (> 0 and <= 1)"),
+    ('materials.o-rGO.yield_strength="1 GPa"', "materials.o-rGO.yield_strength is not used by law 'transverse'"),
+    ("materials.o-rGO.volumetric_expansion=0.1", "law 'transverse' swells by expansion_normal"),
+    ("materials.o-rGO.nu_normal=0.45", "give no positive definite stiffness"),
+])
+def test_law_parameters_are_checked_with_the_key_named(override, needle):
+    with pytest.raises(CaseError) as err:
+        load_case(_ORGO_CASE, [*_SHELLS, override])
+    assert needle in str(err.value) and "\n" not in str(err.value)
+
+
+def test_switching_the_law_drops_the_library_parameters_of_the_old_one():
+    shells = load_case(_ORGO_CASE, _SHELLS).resolved_materials()
+    assert shells["i-NMC"].parameters["porosity"] == 0.5 and shells["i-NMC"].yield_strength_MPa == 62.0
+    assert shells["i-NMC"].parameters["densification_strength"] == 62.0  # default: the yield strength
+    assert shells["o-rGO"].parameters["slack_stiffness_ratio"] == 1e-4
+    dense = load_case(_ORGO_CASE).resolved_materials()  # the model file sets law = "isotropic"
+    assert dense["i-NMC"].parameters == {} and dense["i-NMC"].yield_strength_MPa is None
+    assert dense["o-rGO"].parameters == {}

@@ -22,6 +22,7 @@ class LawParameter:
     low: float | None = None  # exclusive bounds (None: unbounded)
     high: float | None = None
     default: float | None = None  # None: required
+    high_inclusive: bool = False  # the value may equal ``high``
 
     @property
     def summary_key(self) -> str:
@@ -51,7 +52,7 @@ LAW_PARAMETERS: dict[str, tuple[LawParameter, ...]] = {
         LawParameter("slack_strain", "number", "in-plane strain the wrinkles take up before the sheet is stretched",
                      None, 2.0, default=0.0),
         LawParameter("slack_stiffness_ratio", "number", "in-plane stiffness of the wrinkled sheet / of the flat one",
-                     0.0, 1.0 + 1e-12, default=1e-4),
+                     0.0, 1.0, default=1e-4, high_inclusive=True),
     ),
 }
 
@@ -93,14 +94,12 @@ def check_law_parameters(name: str, law: str, parameters: dict[str, float], comm
             raise ValueError(f"materials.{name}.{key} is a parameter of law '{law_of_key(key)}', "
                              f"not of '{law}' (set materials.{name}.law = \"{law_of_key(key)}\")")
     for key, value in common.items():
-        if key in ("E", "nu"):
+        if key in ("E", "nu") or not value or key in LAW_COMMON_KEYS[law]:
             continue
-        used = key in LAW_COMMON_KEYS[law]
-        if value and not used and key != "volumetric_expansion":
-            raise ValueError(f"materials.{name}.{key} is not used by law '{law}'")
-        if key == "volumetric_expansion" and value and not used:
+        if key == "volumetric_expansion":
             raise ValueError(f"materials.{name}.volumetric_expansion: law '{law}' swells by expansion_normal and "
                              "expansion_tangential (set volumetric_expansion = 0)")
+        raise ValueError(f"materials.{name}.{key} is not used by law '{law}'")
     for key in LAW_REQUIRED_COMMON.get(law, ()):
         if not common.get(key):
             raise ValueError(f"materials.{name}.{key} is needed by law '{law}'")
@@ -110,7 +109,8 @@ def check_law_parameters(name: str, law: str, parameters: dict[str, float], comm
         if value is None:
             raise ValueError(f"materials.{name}.{key} is needed by law '{law}' ({p.description})")
         if value == value:  # not NaN (NaN: a default derived from other keys)
-            if (p.low is not None and not value > p.low) or (p.high is not None and not value < p.high):
+            above_high = p.high is not None and not (value <= p.high if p.high_inclusive else value < p.high)
+            if (p.low is not None and not value > p.low) or above_high:
                 raise ValueError(f"materials.{name}.{key} = {value:g} is out of range "
                                  f"({_range_text(p)})")
         out[key] = float(value)
@@ -129,7 +129,7 @@ def check_law_parameters(name: str, law: str, parameters: dict[str, float], comm
 
 def _range_text(p: LawParameter) -> str:
     lo = f"> {p.low:g}" if p.low is not None else ""
-    hi = f"< {p.high:g}" if p.high is not None else ""
+    hi = f"{'<=' if p.high_inclusive else '<'} {p.high:g}" if p.high is not None else ""
     return " and ".join(t for t in (lo, hi) if t)
 
 

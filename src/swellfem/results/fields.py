@@ -33,27 +33,21 @@ class FieldWriter:
         self.scalars = {name: fem.Function(self.Q, name=f"{name}_MPa") for name in SCALAR_FIELDS}
         self.plastic = fem.Function(self.Q, name="equivalent_plastic_strain")
         self.J = fem.Function(self.Q, name="J")
-        # the laws' own point outputs (recovered on DG(k-1)), each on its law's cells
-        self.law_outputs: dict[str, tuple] = {}
-        for law in problem.laws:
-            for name, source in getattr(law, "outputs_h", {}).items():
-                cells = np.sort(np.concatenate([problem.loaded.cell_tags.find(t) for t in law.tags])).astype(np.int32)
-                target = self.law_outputs.get(name, (fem.Function(self.Q, name=name), []))
-                target[1].append((source, cells))
-                self.law_outputs[name] = target
         self.J_expr = fem.Expression(problem.deformation_gradient_det(), self.Q.element.interpolation_points)
-        # The stress (and plastic strain) of each law on its own cells.
+        # The stress, plastic strain and own point outputs of each law, on its own cells.
         points = self.Q.element.interpolation_points
         tags = problem.loaded.cell_tags
-        self.plastic_sources = [
-            (law.plastic_strain(), np.sort(np.concatenate([tags.find(t) for t in law.tags])).astype(np.int32))
-            for law in problem.laws if hasattr(law, "plastic_strain")
-        ]
-        self.sigma_exprs = [
-            (fem.Expression(law.stress(problem.u), points),
-             np.sort(np.concatenate([tags.find(t) for t in law.tags])).astype(np.int32))
-            for law in problem.laws
-        ]
+        cells = [np.sort(np.concatenate([tags.find(t) for t in law.tags])).astype(np.int32) for law in problem.laws]
+        self.plastic_sources = [(law.plastic_strain(), c) for law, c in zip(problem.laws, cells)
+                                if hasattr(law, "plastic_strain")]
+        self.sigma_exprs = [(fem.Expression(law.stress(problem.u), points), c) for law, c in zip(problem.laws, cells)]
+        # the laws' own point outputs (recovered on DG(k-1)): one field per output name
+        self.law_outputs: dict[str, tuple] = {}
+        for law, c in zip(problem.laws, cells):
+            for name, source in getattr(law, "outputs_h", {}).items():
+                if name not in self.law_outputs:
+                    self.law_outputs[name] = (fem.Function(self.Q, name=name), [])
+                self.law_outputs[name][1].append((source, c))
         self.region = problem.region
         self.region.name = "region"
         # theta is shown only where a material takes up potassium (NaN in the shells)

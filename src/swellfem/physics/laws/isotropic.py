@@ -26,10 +26,7 @@ import numpy as np
 
 from ..eigenstrain import eigenstrain_numpy
 from .base import LawContext, RegionMaterial
-from .quadrature import InvertedElementError, PointResponse, QuadratureLaw
-
-#: central-difference step of the finite-strain tangent (in F, dimensionless)
-TANGENT_STEP = 1e-6
+from .quadrature import DIFFERENCE_STEP, InvertedElementError, PointResponse, QuadratureLaw
 
 
 def _sym(A: np.ndarray) -> np.ndarray:
@@ -269,22 +266,6 @@ class Isotropic(QuadratureLaw):
              - c[:, None, None] * np.einsum("na,nb->nab", nhat, nhat))
         return spectral_tangent(F, s**3, trial["w"], N, tau, D, mu * f, self.context.kinematics.components)
 
-    def finite_tangent_by_differences(self, F, theta, state) -> np.ndarray:
-        """dP/dF by central differences of the return map (step 1e-6): the check of the
-        analytic tangents."""
-        lam, mu, sy, s = self._parameters(theta)
-        comps = self.context.kinematics.components
-        out = np.empty((F.shape[0], len(comps), len(comps)))
-        for b, (k, l) in enumerate(comps):
-            Fp, Fm = F.copy(), F.copy()
-            Fp[:, k, l] += TANGENT_STEP
-            Fm[:, k, l] -= TANGENT_STEP
-            dP = (self._finite_map(Fp, lam, mu, sy, s, state, False)
-                  - self._finite_map(Fm, lam, mu, sy, s, state, False)) / (2.0 * TANGENT_STEP)
-            for a, (i, j) in enumerate(comps):
-                out[:, a, b] = dP[:, i, j]
-        return out
-
     def _finite_map_axisymmetric(self, flat, lam, mu, sy, s, state, full: bool = False):
         """:meth:`_finite_map` (P only) for axisymmetric tensors, written on their (r, z) block and
         theta-theta entry component by component: the same map, ~10 times faster. ``flat`` holds
@@ -385,7 +366,7 @@ class Isotropic(QuadratureLaw):
         def tangent():
             m = flat.shape[1]
             out = np.empty((flat.shape[0], m, m))
-            h = TANGENT_STEP
+            h = DIFFERENCE_STEP
             for b in range(m):
                 fp, fm = flat.copy(), flat.copy()
                 fp[:, b] += h
