@@ -71,7 +71,17 @@ def _parser() -> argparse.ArgumentParser:
     w.add_argument("--field", default="von_mises",
                    choices=["von_mises", "hydrostatic", "principal_max", "sigma_zz", "displacement", "potassiation",
                             "plastic_strain", "J", "porosity", "sheet_strain"])
-    w.add_argument("--clip", choices=["x", "y", "z"], default=None, help="cut a 3D result through the centre")
+    w.add_argument("--clip", choices=["x", "y", "z"], default=None,
+                   help="cut a 3D result by the plane normal to x, y or z, through the centre unless --clip-at or "
+                        "--through place it, and show the half on its negative side (a 3d-octant result is mirrored "
+                        "to the whole body first)")
+    place = w.add_mutually_exclusive_group()
+    place.add_argument("--clip-at", default=None, metavar="X,Y,Z",
+                       help="the --clip plane passes through this point (nm), e.g. 0,0,30 (needs --clip; write "
+                            "--clip-at=-5,0,0 for a negative first number)")
+    place.add_argument("--through", default=None, metavar="REGION",
+                       help="the --clip plane passes through the centroid of REGION's cells, e.g. 'Bi[2]' "
+                            "(needs --clip)")
     w.add_argument("--warp", type=float, default=None, metavar="SCALE", help="draw the deformed shape")
     w.add_argument("--regions", default=None, help="comma-separated regions to show (default: all)")
     w.add_argument("--hide", default=None, help="comma-separated regions to hide")
@@ -186,10 +196,18 @@ def _dispatch(args) -> int:
         except ValueError:
             return _error(f"--size {args.size!r}: expected WIDTHxHEIGHT, e.g. 1024x768", EXIT_BAD_INPUT)
         split = lambda text: [t.strip() for t in text.split(",") if t.strip()] if text else None  # noqa: E731
+        clip_at = None
+        if args.clip_at is not None:
+            try:
+                clip_at = tuple(float(v) for v in args.clip_at.split(","))
+            except ValueError:
+                clip_at = ()
+            if len(clip_at) != 3:
+                return _error(f"--clip-at {args.clip_at!r}: expected X,Y,Z in nm, e.g. 0,0,30", EXIT_BAD_INPUT)
         try:
             path = view(args.outdir, screenshot=args.screenshot, stage=args.stage, field=args.field, clip=args.clip,
                         warp=args.warp, regions=split(args.regions), hide=split(args.hide),
-                        window_size=(width, height))
+                        window_size=(width, height), clip_origin=clip_at, through=args.through)
         except ViewError as exc:
             return _error(str(exc), EXIT_BAD_INPUT)
         if path is not None:
@@ -224,9 +242,7 @@ def _dispatch(args) -> int:
 
     case = load_case(args.case, args.overrides)
     if args.command == "validate":
-        radii = ", ".join(f"{n} to {r:g} nm" for n, r in zip(case.geometry.layer_names, case.geometry.outer_radii_nm))
-        if getattr(case.geometry, "cavity_radius", None):
-            radii = f"cavity to {case.geometry.cavity_radius:g} nm, " + radii
+        radii = case.geometry.describe()
         mats = case.resolved_materials().values()
         plastic = [f"{m.name} (yield {m.yield_strength_MPa:g} MPa)" for m in mats
                    if m.yield_strength_MPa is not None and m.law == "isotropic"]
@@ -238,6 +254,8 @@ def _dispatch(args) -> int:
             f"{'; shell laws: ' + ', '.join(carbons) if carbons else ''}; "
             f"stages {case.stages.mode} at SOC {', '.join(f'{s:g}' for s in case.stages.soc)}"
         )
+        for note in case.geometry.notes():
+            print(f"note: {note}")
         return 0
     if args.command == "mesh":
         from .geometry import cached_mesh, export_mesh

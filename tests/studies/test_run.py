@@ -62,6 +62,7 @@ def test_run_writes_summary_fields_and_table(lame_case, tmp_path):
                 "hydrostatic_min_MPa", "radial_max_MPa", "radial_min_MPa", "hoop_max_MPa", "hoop_min_MPa",
                 "max_principal_strain", "strength_ratio_max", "fracture_strain_ratio_max",
                 "equivalent_plastic_strain_max", "plastic_volume_fraction", "deformed_volume_nm3",
+                "volume_nm3", "volume_expansion_percent",
             } | size_effect
             assert st["regions"][region]["equivalent_plastic_strain_max"] == 0.0  # elastic
         assert st["newton_iterations"] == 1 and st["load_increments"] == 1  # the linear path: one solve
@@ -73,6 +74,10 @@ def test_run_writes_summary_fields_and_table(lame_case, tmp_path):
         assert len(prof["z_nm"]) == len(prof["sigma_zz_MPa"]) > 10
         assert prof["z_nm"][0] == 0.0 and prof["z_nm"][-1] == pytest.approx(75.0)
         assert "apparent_volume_expansion_percent" in st
+        assert list(st["profiles"]) == ["axis"] and st["groups"] == {}  # the sphere's default probe line
+        assert st["profiles"]["axis"]["s_nm"][-1] == pytest.approx(75.0, rel=1e-3)
+        assert st["regions"]["core"]["volume_expansion_percent"] == pytest.approx(
+            100 * (st["regions"]["core"]["deformed_volume_nm3"] / st["regions"]["core"]["volume_nm3"] - 1))
     assert summary["timing_s"]["total_s"] > 0
     # stress grows with SOC (linear-elastic, eigenstrain grows with SOC)
     assert summary["stages"][1]["regions"]["outer"]["hoop_max_MPa"] > summary["stages"][0]["regions"]["outer"]["hoop_max_MPa"]

@@ -126,3 +126,126 @@ def test_view_errors_are_one_line(runs, tmp_path):
     assert res.returncode == 2 and "unknown region 'ZnS'" in res.stderr
     res = swellfem_cli("view", str(tmp_path))
     assert res.returncode == 2 and "not a swellfem result" in res.stderr and "no summary.json" in res.stderr
+
+
+def test_clip_mirrors_an_octant_to_the_whole_body(runs):
+    """--clip on a 3d-octant result cuts the whole (mirrored) body: a clean half, the cut at the plane."""
+    from swellfem.view import ViewError, plot_fields
+
+    mesh = lambda p: p._swellfem["mesh"]  # noqa: E731
+    octant = plot_fields(runs["3d-octant"], field="von_mises", off_screen=True)
+    n_octant, radius = mesh(octant).n_cells, mesh(octant).bounds[1]  # unclipped: drawn as the octant
+    assert octant._swellfem["octant"] and min(mesh(octant).bounds[::2]) > -1e-6 and radius == pytest.approx(70.0)
+    tol = 1e-6 * radius
+
+    half = mesh(plot_fields(runs["3d-octant"], field="von_mises", clip="z", off_screen=True))
+    assert half.bounds == pytest.approx((-radius, radius, -radius, radius, -radius, 0.0), abs=tol)
+    assert np.asarray(half.points)[:, 2].max() <= tol  # nothing on the wrong side
+    assert np.asarray(half.cell_centers().points)[:, 2].max() < 0.0
+    # z = 0 is a symmetry plane: the four mirror copies below it whole, no cell cut, no sliver
+    assert half.n_cells == 4 * n_octant
+    assert np.abs(np.asarray(half.compute_cell_sizes(length=False, area=False).cell_data["Volume"])).sum() \
+        == pytest.approx(2.0 / 3.0 * np.pi * radius**3, rel=0.01)
+
+    moved = plot_fields(runs["3d-octant"], clip="z", clip_origin=(0, 0, 30), off_screen=True)  # the plane moves up
+    assert moved._swellfem["clip_origin"] == (0.0, 0.0, 30.0) and "cut at z = 30 nm" in moved._swellfem["title"]
+    assert mesh(moved).bounds == pytest.approx((-radius, radius, -radius, radius, -radius, 30.0), abs=1e-3)
+    assert mesh(moved).n_cells > 4 * n_octant
+    y_cut = mesh(plot_fields(runs["3d-octant"], clip="y", clip_origin=(5, -20, 5), off_screen=True))
+    assert y_cut.bounds[2:4] == pytest.approx((-radius, -20.0), abs=1e-3)
+    assert y_cut.bounds[0] == pytest.approx(-y_cut.bounds[1]) and y_cut.bounds[1] < radius  # a chord of the ball
+    assert y_cut.n_cells < 4 * n_octant
+
+    warped = mesh(plot_fields(runs["3d-octant"], field="displacement", clip="z", warp=1.0, off_screen=True))
+    assert warped.bounds[0] < -radius - 1.0 and warped.bounds[4] < -radius - 1.0  # mirrored copies grow too
+    points, disp = np.asarray(warped.points), np.asarray(warped.point_data["displacement_nm"])
+    assert np.all(np.sum(points * disp, axis=1) > -1e-6)  # the displacement points outward on every copy
+
+    core = plot_fields(runs["3d-octant"], clip="y", through="ZnSe", regions=["ZnSe"], off_screen=True)
+    assert core._swellfem["clip_origin"] == pytest.approx((0.0, 0.0, 0.0), abs=1e-6)  # the whole core's centroid
+    assert mesh(core).bounds == pytest.approx((-50.0, 50.0, -50.0, 0.0, -50.0, 50.0), abs=1e-3)
+    with pytest.raises(ViewError, match=r"unknown region 'Bi\[9\]'; regions: ZnSe, i-NMC, o-rGO$"):
+        plot_fields(runs["3d-octant"], clip="y", through="Bi[9]", off_screen=True)
+    with pytest.raises(ViewError, match="give one of them"):
+        plot_fields(runs["3d-octant"], clip="y", through="ZnSe", clip_origin=(0, 0, 0), off_screen=True)
+    with pytest.raises(ViewError, match="give --clip"):
+        plot_fields(runs["3d-octant"], through="ZnSe", off_screen=True)
+    with pytest.raises(ViewError, match="nothing of the shown regions"):
+        plot_fields(runs["3d-octant"], clip="x", clip_origin=(-80, 0, 0), off_screen=True)
+
+
+def test_region_centroid_of_an_octant_region_clear_of_a_symmetry_plane():
+    """A region that reaches a symmetry plane is centred on it (it joins its mirror image);
+    one clear of the plane keeps its own side (a particle of a rod away from the centre)."""
+    import pyvista as pv
+
+    from swellfem.view.render import clip_half, is_octant, mirror_octant, region_centroid
+
+    grid = pv.ImageData(dimensions=(7, 5, 5)).cast_to_unstructured_grid().triangulate()  # [0,6]x[0,4]x[0,4]
+    centres = np.asarray(grid.cell_centers().points)
+    grid.cell_data["region"] = np.where(centres[:, 0] > 4.0, 2, 1)  # region 2: 4 <= x <= 6
+    grid.point_data["displacement_nm"] = np.asarray(grid.points) * 0.1
+    assert is_octant(grid)
+    assert region_centroid(grid, 2, octant=True) == pytest.approx((5.0, 0.0, 0.0))
+    assert region_centroid(grid, 2, octant=False) == pytest.approx((5.0, 2.0, 2.0))
+    assert region_centroid(grid, 1, octant=True) == pytest.approx((0.0, 0.0, 0.0))
+    assert region_centroid(grid, 3) is None
+    whole = mirror_octant(grid)
+    assert whole.n_cells == 8 * grid.n_cells and whole.bounds == pytest.approx((-6, 6, -4, 4, -4, 4))
+    volumes = np.asarray(whole.compute_cell_sizes(length=False, area=False).cell_data["Volume"])
+    assert volumes.min() > 0 and volumes.sum() == pytest.approx(12 * 8 * 8)  # mirrored cells right side out
+    disp = np.asarray(whole.point_data["displacement_nm"])
+    assert disp == pytest.approx(np.asarray(whole.points) * 0.1)  # the mirrored components flipped
+    cut = clip_half(whole, "x", (5.0, 0.0, 0.0))  # through region 2's cells: whole cells and cut ones
+    assert cut.bounds == pytest.approx((-6, 5, -4, 4, -4, 4))
+    assert np.abs(np.asarray(cut.compute_cell_sizes(length=False, area=False).cell_data["Volume"])).sum() \
+        == pytest.approx(11 * 8 * 8)
+
+
+def test_cli_clip_at_and_through(runs, tmp_path):
+    for name, options in (("at", ["--clip", "z", "--clip-at", "0,0,30"]), ("through", ["--clip", "y", "--through",
+                                                                                       "ZnSe", "--warp", "1"])):
+        png = tmp_path / f"{name}.png"
+        res = swellfem_cli("view", str(runs["3d-octant"]), *options, "--screenshot", str(png), "--size", "480x360",
+                           env={"DISPLAY": ""})
+        assert res.returncode == 0, res.stderr
+        img = _image(png)
+        assert img.shape[:2] == (360, 480)
+        _assert_not_blank(img)
+    for options, message in ((["--clip", "y", "--through", "Bi[9]"], "unknown region 'Bi[9]'; regions: ZnSe"),
+                             (["--clip", "z", "--clip-at", "0,30"], "--clip-at '0,30': expected X,Y,Z"),
+                             (["--through", "ZnSe"], "give --clip x|y|z too")):
+        res = swellfem_cli("view", str(runs["3d-octant"]), *options, env={"DISPLAY": ""})
+        assert res.returncode == 2 and message in res.stderr, res.stderr
+        assert len(res.stderr.strip().splitlines()) == 1
+    res = swellfem_cli("view", str(runs["3d-octant"]), "--clip", "y", "--through", "ZnSe", "--clip-at", "0,0,0")
+    assert res.returncode == 2 and "Traceback" not in res.stderr  # argparse: the usage, then the error
+    assert "--clip-at: not allowed with argument --through" in res.stderr.strip().splitlines()[-1]
+
+
+def test_region_names_come_from_case_regions(runs, tmp_path):
+    """Results that record case.regions (every geometry) are read by it; case.layers is the fallback."""
+    import json
+    import shutil
+
+    from swellfem.view import ViewError, plot_fields
+
+    run = tmp_path / "run"
+    shutil.copytree(runs["3d-octant"], run)
+    summary = json.loads((run / "summary.json").read_text())
+    del summary["case"]["layers"]
+    summary["case"]["regions"] = [{"name": "Bi[0]", "material": "ZnSe", "role": "particle"},
+                                  {"name": "coat", "material": "i-NMC", "role": "shell"},
+                                  {"name": "wrap", "material": "o-rGO", "role": "shell"}]
+    (run / "summary.json").write_text(json.dumps(summary))
+    core = plot_fields(run, regions=["Bi[0]"], clip="x", through="Bi[0]", off_screen=True)
+    assert core._swellfem["regions"] == ["Bi[0]"]
+    assert core._swellfem["mesh"].bounds == pytest.approx((-50.0, 0.0, -50.0, 50.0, -50.0, 50.0), abs=1e-3)
+    assert plot_fields(run, hide=["coat", "wrap"], off_screen=True)._swellfem["mesh"].n_cells \
+        == plot_fields(runs["3d-octant"], regions=["ZnSe"], off_screen=True)._swellfem["mesh"].n_cells
+    with pytest.raises(ViewError, match=r"unknown region 'ZnSe'; regions: Bi\[0\], coat, wrap$"):
+        plot_fields(run, regions=["ZnSe"], off_screen=True)
+    del summary["case"]["regions"]  # neither regions nor layers: not swellfem's
+    (run / "summary.json").write_text(json.dumps(summary))
+    with pytest.raises(ViewError, match="not a swellfem result"):
+        plot_fields(run, off_screen=True)

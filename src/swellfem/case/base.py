@@ -31,6 +31,8 @@ def _quantity(kind: str):
 
 
 LengthNm = Annotated[float, _quantity("length"), Field(gt=0)]
+CoordinateNm = Annotated[float, _quantity("length")]  # a signed position
+PointNm = tuple[CoordinateNm, CoordinateNm, CoordinateNm]
 PressureMPa = Annotated[float, _quantity("pressure"), Field(gt=0)]
 DiffusivityNm2s = Annotated[float, _quantity("diffusivity"), Field(gt=0)]
 TimeS = Annotated[float, _quantity("time"), Field(gt=0)]

@@ -49,6 +49,10 @@ def check_feasible(case: Case, source=None) -> None:
     if formulation not in geo.formulations:
         raise CaseError(f"the {geo.type} geometry works in: {', '.join(geo.formulations)}", source=source,
                         key="model.formulation", value=formulation)
+    if case.stages.mode not in geo.stage_modes:
+        raise CaseError(f"the {geo.type} geometry is potassiated in stage modes: {', '.join(geo.stage_modes)} "
+                        "(fronts and diffusion are radial about a sphere's centre)", source=source,
+                        key="stages.mode", value=case.stages.mode)
     R = geo.extent_nm
     if mesh.size > R:
         raise CaseError(f"larger than the body itself ({R:g} nm across from its centre); use at most that",

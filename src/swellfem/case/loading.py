@@ -48,6 +48,17 @@ def read_case_data(path: str | Path) -> dict:
         raise CaseError(f"not valid TOML: {str(exc).splitlines()[0]}", source=path) from None
 
 
+def _resolve_geometry_path(data: dict, source: str | Path | None) -> dict:
+    """A geometry file's path (``geometry.path``) relative to the case file's folder."""
+    geo = data.get("geometry") if isinstance(data, dict) else None
+    if not isinstance(geo, dict) or not isinstance(geo.get("path"), str) or source is None:
+        return data
+    path = Path(geo["path"]).expanduser()
+    if not path.is_absolute():
+        path = Path(source).resolve().parent / path
+    return {**data, "geometry": {**geo, "path": str(path)}}
+
+
 def load_case(path: str | Path, overrides: list[str] | None = None) -> Case:
     """Read, override and validate a case file. Raises :class:`CaseError`."""
     data = read_case_data(path)
@@ -62,6 +73,7 @@ def case_from_data(data: dict, source: str | Path | None = None, overrides: list
         except CaseError as exc:
             raise CaseError(exc.detail, source=source, about_keys=exc.about_keys) from None
         prune_after_mode_switch(data, overrides)
+    data = _resolve_geometry_path(data, source)
     try:
         case = Case.model_validate(data)
     except ValidationError as exc:

@@ -12,7 +12,7 @@ from typing import Annotated, Literal, Union
 
 from pydantic import Field, field_validator, model_validator
 
-from .base import DiffusivityNm2s, LengthNm, PressureMPa, StateOfCharge, Strict
+from .base import DiffusivityNm2s, LengthNm, PointNm, PressureMPa, StateOfCharge, Strict
 from .laws import check_law_parameters
 from .materials import LAWS, Material, law_parameters_of, library
 from .shapes import Geometry
@@ -145,11 +145,15 @@ class MeshSpec(Strict):
     interface_size: LengthNm | None = None
     min_elements_across_layer: Annotated[int, Field(ge=1, le=100)] = 4
     grading_distance: LengthNm | None = None
+    #: at the rounded (or sharp) edges and corners of a polyhedral core (default: the geometry's)
+    edge_size: LengthNm | None = None
 
     @model_validator(mode="after")
     def _sizes(self) -> "MeshSpec":
         if self.interface_size is not None and self.interface_size > self.size:
             raise ValueError("interface_size must not exceed size")
+        if self.edge_size is not None and self.edge_size > self.size:
+            raise ValueError("edge_size must not exceed size")
         return self
 
 
@@ -198,11 +202,44 @@ class DiffusionStages(Strict):
 Stages = Annotated[Union[UniformStages, ShrinkingCoreStages, DiffusionStages], Field(discriminator="mode")]
 
 
+class ProbeLineSpec(Strict):
+    """A straight probe line along which stresses are sampled (``[[output.lines]]``)."""
+
+    model_config = {**Strict.model_config, "populate_by_name": True}
+
+    name: Annotated[str, Field(min_length=1, max_length=60, pattern=r"^[A-Za-z0-9_.@+-]+$")]
+    start: PointNm = Field(alias="from")
+    end: PointNm = Field(alias="to")
+
+    @model_validator(mode="after")
+    def _not_a_point(self) -> "ProbeLineSpec":
+        if self.start == self.end:
+            raise ValueError("from and to are the same point")
+        return self
+
+
 class OutputSpec(Strict):
     """What a run writes besides ``summary.json``."""
 
     fields: bool = True
     axial_points_per_layer: Annotated[int, Field(ge=2, le=10000)] = 41
+    #: probe lines (absent: the geometry's own, e.g. centre to corner and to face of a polyhedron)
+    lines: list[ProbeLineSpec] | None = None
+    line_points: Annotated[int, Field(ge=2, le=10000)] = 101
+
+    @model_validator(mode="after")
+    def _names(self) -> "OutputSpec":
+        names = [line.name for line in self.lines or []]
+        for name in names:
+            if names.count(name) > 1:
+                raise ValueError(f"probe line name '{name}' is used twice")
+        return self
+
+    def probe_lines(self, geometry) -> list[tuple[str, tuple, tuple]]:
+        """(name, from, to) in nm of the lines to sample: the case's, else the geometry's."""
+        if self.lines is None:
+            return list(geometry.default_lines())
+        return [(line.name, tuple(line.start), tuple(line.end)) for line in self.lines]
 
 
 class Case(Strict):
@@ -276,6 +313,8 @@ class Case(Strict):
             values = {k: v for k, v in m.to_summary().items() if k not in ("name", "role", "law", "sources", "assumptions")}
             layers.append({"name": layer.name, "material": layer.material, "role": m.role, "outer_radius_nm": r,
                            **values})
+        regions = [{"name": name, "material": material, "role": mats[material].role}
+                   for name, material in geo.region_materials.items()]
         stages = {"mode": self.stages.mode, "soc": list(self.stages.soc)}
         if isinstance(self.stages, ShrinkingCoreStages):
             stages["front_width_nm"] = self.stages.front_width
@@ -298,6 +337,9 @@ class Case(Strict):
             "eigenstrain_convention": self.model.eigenstrain_convention,
             "element_degree": self.model.element_degree,
             "layers": layers,
+            "regions": regions,
+            "shape": geo.summary(),
+            "notes": geo.notes(),
             "materials": {name: m.to_summary() for name, m in mats.items()},
             "adhesion_strength_MPa": dict(self.adhesion_strength),
             "mesh": {
@@ -309,7 +351,7 @@ class Case(Strict):
         }
 
 
-_QUANTITY_KINDS = {"size": "length", "interface_size": "length", "grading_distance": "length",
+_QUANTITY_KINDS = {"size": "length", "interface_size": "length", "grading_distance": "length", "edge_size": "length",
                    "front_width": "length", "diffusivity": "diffusivity"}
 
 
@@ -347,3 +389,11 @@ def mesh_interface_size(case: Case) -> float:
 
 #: The stage models by ``stages.mode``.
 _STAGE_MODELS = {"uniform": UniformStages, "shrinking-core": ShrinkingCoreStages, "diffusion": DiffusionStages}
+
+
+def mesh_edge_size(case: Case) -> float:
+    """Element size at a shape's stress-concentrating edges and corners, nm (0: the shape has none)."""
+    default = case.geometry.default_edge_size_nm(mesh_interface_size(case))
+    if not default:
+        return 0.0
+    return case.mesh.edge_size if case.mesh.edge_size is not None else default

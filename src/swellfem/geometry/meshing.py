@@ -17,7 +17,7 @@ from .session import gmsh_session
 from .shape import Shape
 
 #: Bump when the meshes written here change for the same parameters.
-MESH_FORMAT_VERSION = 5
+MESH_FORMAT_VERSION = 6
 
 
 @dataclasses.dataclass(frozen=True)
@@ -31,6 +31,7 @@ class MeshRequest:
     grading_distance_nm: float
     front_radii_nm: tuple[float, ...] = ()  # extra refinement at spherical reaction fronts
     front_size_nm: float = 0.0
+    edge_size_nm: float = 0.0  # at the shape's edge_entities (0: no such refinement)
     geometry_order: int = 2
 
     @property
@@ -123,17 +124,19 @@ def build_mesh(request: MeshRequest, path: Path) -> dict:
             gmsh.option.setNumber("General.Verbosity", 1)
             gmsh.model.add("swellfem")
             request.shape.build(request.formulation)
-            _size_field(request)
-            gmsh.option.setNumber("Mesh.MeshSizeExtendFromBoundary", 0)
-            gmsh.option.setNumber("Mesh.MeshSizeFromPoints", 0)
-            gmsh.option.setNumber("Mesh.MeshSizeFromCurvature", 0)
-            gmsh.option.setNumber("Mesh.Algorithm", 6)
-            gmsh.option.setNumber("Mesh.Algorithm3D", 1)
-            gmsh.option.setNumber("Mesh.Optimize", 1)
-            gmsh.option.setNumber("Mesh.OptimizeNetgen", 1)  # better tetrahedra: interface stress 3.7 % -> 2 % spread
-            gmsh.model.mesh.generate(request.gdim)
+            if not getattr(request.shape, "premeshed", False):  # a user's .msh is used as it is
+                _size_field(request)
+                gmsh.option.setNumber("Mesh.MeshSizeExtendFromBoundary", 0)
+                gmsh.option.setNumber("Mesh.MeshSizeFromPoints", 0)
+                gmsh.option.setNumber("Mesh.MeshSizeFromCurvature", 0)
+                gmsh.option.setNumber("Mesh.Algorithm", 6)
+                gmsh.option.setNumber("Mesh.Algorithm3D", 1)
+                gmsh.option.setNumber("Mesh.Optimize", 1)
+                gmsh.option.setNumber("Mesh.OptimizeNetgen", 1)  # better tetrahedra: interface stress 3.7 % -> 2 % spread
+                gmsh.model.mesh.generate(request.gdim)
             if request.geometry_order > 1:
                 gmsh.model.mesh.setOrder(request.geometry_order)  # curved cells follow the surfaces
+            check_quality(request.gdim)
             gmsh.option.setNumber("Mesh.MshFileVersion", 4.1)
             written = _counts(request.gdim)
             gmsh.write(str(path))
@@ -153,6 +156,35 @@ def build_mesh(request: MeshRequest, path: Path) -> dict:
     return written
 
 
+#: Smallest scaled-Jacobian quality (gmsh minSICN, 1: regular) of a cell swellfem solves on.
+MIN_CELL_QUALITY = 0.02
+
+
+class MeshQualityError(RuntimeError):
+    """A mesh with inverted or degenerate cells (one line)."""
+
+
+def check_quality(dim: int) -> dict:
+    """Refuse a mesh with a degenerate cell (minSICN below :data:`MIN_CELL_QUALITY`) or a curved
+    cell whose Jacobian is not positive everywhere; returns the worst values."""
+    import gmsh
+
+    sicn, det = [], []
+    for tags in gmsh.model.mesh.getElements(dim)[1]:
+        if len(tags):
+            sicn.append(gmsh.model.mesh.getElementQualities(tags, "minSICN").min())
+            det.append(gmsh.model.mesh.getElementQualities(tags, "minDetJac").min())
+    worst = {"min_quality": float(min(sicn, default=1.0)), "min_det_jacobian": float(min(det, default=1.0))}
+    if worst["min_det_jacobian"] <= 0:
+        raise MeshQualityError(f"the mesh has inverted curved cells (min det J {worst['min_det_jacobian']:.3g}); "
+                               "refine mesh.interface_size (and mesh.edge_size) near curved surfaces")
+    if worst["min_quality"] < MIN_CELL_QUALITY:
+        raise MeshQualityError(f"the mesh has a degenerate cell (quality {worst['min_quality']:.3g}, below "
+                               f"{MIN_CELL_QUALITY}); refine mesh.interface_size or check the geometry for slivers "
+                               "and near-touching surfaces")
+    return worst
+
+
 def _counts(dim: int) -> dict:
     """Nodes and cells (elements of dimension ``dim``) of the current gmsh model."""
     import gmsh
@@ -160,6 +192,24 @@ def _counts(dim: int) -> dict:
     nodes = len(gmsh.model.mesh.getNodes()[0])
     cells = sum(len(tags) for tags in gmsh.model.mesh.getElements(dim)[1])
     return {"nodes": int(nodes), "cells": int(cells)}
+
+
+def _graded_from(dim: int, entities: list[int], size: float, request: MeshRequest) -> int:
+    """A gmsh field: ``size`` at the curves (dim 1) or surfaces (dim 2) ``entities``, growing
+    linearly to the bulk size over the grading distance."""
+    import gmsh
+
+    field = gmsh.model.mesh.field
+    dist = field.add("Distance")
+    field.setNumbers(dist, "CurvesList" if dim == 1 else "SurfacesList", entities)
+    field.setNumber(dist, "Sampling", 200 if dim == 1 else 60)
+    thr = field.add("Threshold")
+    field.setNumber(thr, "InField", dist)
+    field.setNumber(thr, "SizeMin", size)
+    field.setNumber(thr, "SizeMax", request.size_nm)
+    field.setNumber(thr, "DistMin", 0.0)
+    field.setNumber(thr, "DistMax", request.grading_distance_nm)
+    return thr
 
 
 def _size_field(request: MeshRequest) -> None:
@@ -174,16 +224,7 @@ def _size_field(request: MeshRequest) -> None:
         if gmsh.model.getPhysicalName(d, t) in wanted
         for e in gmsh.model.getEntitiesForPhysicalGroup(d, t)
     ]
-    dist = field.add("Distance")
-    field.setNumbers(dist, "CurvesList" if bdim == 1 else "SurfacesList", sorted(set(boundary)))
-    field.setNumber(dist, "Sampling", 200 if bdim == 1 else 60)
-    thr = field.add("Threshold")
-    field.setNumber(thr, "InField", dist)
-    field.setNumber(thr, "SizeMin", request.interface_size_nm)
-    field.setNumber(thr, "SizeMax", request.size_nm)
-    field.setNumber(thr, "DistMin", 0.0)
-    field.setNumber(thr, "DistMax", request.grading_distance_nm)
-    fields = [thr]
+    fields = [_graded_from(bdim, sorted(set(boundary)), request.interface_size_nm, request)]
     cx, cy, cz = request.shape.centre
     for rf in request.front_radii_nm:
         # |distance from the centre - rf|: a MathEval field resolves a spherical front.
@@ -193,6 +234,9 @@ def _size_field(request: MeshRequest) -> None:
         f = field.add("MathEval")
         field.setString(f, "F", f"Min({s_max}, {s_min} + ({s_max} - {s_min}) * Fabs({r_expr} - {rf}) / {d})")
         fields.append(f)
+    edges = request.shape.edge_entities
+    if request.edge_size_nm > 0 and edges and edges[1]:
+        fields.append(_graded_from(edges[0], sorted(edges[1]), request.edge_size_nm, request))
     final = fields[0]
     if len(fields) > 1:
         final = field.add("Min")

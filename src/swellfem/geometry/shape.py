@@ -30,16 +30,36 @@ class ProbeSegment:
 
 @dataclasses.dataclass(frozen=True)
 class ProbeLine:
-    """A straight line sampled region by region (each segment from its own region's cells,
-    so a point on an interface gets one value from each side)."""
+    """A straight line from ``start`` to ``end`` (nm). With ``segments`` it is sampled region by
+    region (each segment from its own region's cells, so a point on an interface gets one value
+    from each side); without, each point takes the region of the cell that holds it."""
 
     name: str
-    segments: tuple[ProbeSegment, ...]
+    segments: tuple[ProbeSegment, ...] = ()
+    start: Point3 | None = None
+    end: Point3 | None = None
+
+    def __post_init__(self):
+        if self.start is None and self.segments:
+            object.__setattr__(self, "start", self.segments[0].start)
+            object.__setattr__(self, "end", self.segments[-1].end)
+
+
+def radial_unit_vectors(X):
+    """Unit vectors from the origin to the points X (n, 3) (e_z at the origin)."""
+    import numpy as np
+
+    norm = np.linalg.norm(X, axis=1)
+    out = np.zeros_like(X)
+    out[:, 2] = 1.0
+    ok = norm > 0
+    out[ok] = X[ok] / norm[ok, None]
+    return out
 
 
 class Shape(abc.ABC):
     """A geometry family. Subclasses set :attr:`type` (the ``geometry.type`` of case files)
-    and implement :meth:`parameters`, :meth:`build` and :meth:`probe_lines`."""
+    and implement :meth:`parameters` and :meth:`build`."""
 
     type: ClassVar[str]
 
@@ -73,6 +93,17 @@ class Shape(abc.ABC):
 
     centre: Point3 = (0.0, 0.0, 0.0)
 
+    #: (dim, entity tags) refined to the request's ``edge_size``: set by :meth:`build` where a
+    #: shape has edges or corners that concentrate stress (a polyhedron's), else None
+    edge_entities: tuple[int, list[int]] | None = None
+
+    def shell_normal(self, X):
+        """Unit normals (n, 3) of the shell surfaces through the reference points X (n, 3), nm:
+        the direction of the transversely isotropic shell law. Radial about the centre here."""
+        import numpy as np
+
+        return radial_unit_vectors(np.asarray(X, float) - np.asarray(self.centre))
+
     # --- physical groups ---------------------------------------------------------------
 
     def interface_names(self) -> list[str]:
@@ -101,6 +132,7 @@ class Shape(abc.ABC):
         """Create the OCC entities of ``formulation`` in the current gmsh model, synchronise,
         and add the physical groups (regions, interfaces, surface, symmetry)."""
 
-    @abc.abstractmethod
     def probe_lines(self) -> list[ProbeLine]:
-        """Lines along which profiles are sampled; a line named ``axis`` gives the axial profile."""
+        """The shape's default probe lines (its schema's ``default_lines``); a line named
+        ``axis`` with region segments gives the axial profile."""
+        return [ProbeLine(name, start=tuple(a), end=tuple(b)) for name, a, b in self.schema.default_lines()]

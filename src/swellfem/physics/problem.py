@@ -125,7 +125,8 @@ class MechanicsProblem:
 
         context = LawContext(mesh=mesh, kinematics=self.kinematics, theta=self.theta, convention=convention,
                              cell_tags=loaded.cell_tags, region_tags=tags, degree=degree, weight=self.weight,
-                             kinematics_kind=kinematics, displacement=self.u, quadrature_degree=qdeg)
+                             kinematics_kind=kinematics, displacement=self.u, quadrature_degree=qdeg,
+                             shell_normal=loaded.shape.shell_normal)
         self.laws: list[MaterialLaw] = build_laws(context, regions)
         self.law_of = {name: law for law in self.laws for name in law.regions}
         self.point_laws = [law for law in self.laws if isinstance(law, QuadratureLaw)]
@@ -233,6 +234,8 @@ class MechanicsProblem:
             centre = dolfinx.mesh.locate_entities(
                 mesh, 0, lambda p: np.isclose(p[0], c[0]) & np.isclose(p[1], c[2])
             )
+            if not mesh.comm.allreduce(len(centre), op=MPI.SUM):  # a user's mesh: the axis vertex nearest it
+                centre = self._nearest_vertex(np.array([c[0], c[2], 0.0]))
             dofs_z = fem.locate_dofs_topological(self.V.sub(1), 0, centre)
             bcs.append(fem.dirichletbc(zero, dofs_z, self.V.sub(1)))
         elif self.formulation == "3d" and self.nonlinear:
@@ -243,6 +246,16 @@ class MechanicsProblem:
                 dofs = fem.locate_dofs_topological(self.V.sub(k), fdim, facets)
                 bcs.append(fem.dirichletbc(zero, dofs, self.V.sub(k)))
         return bcs
+
+    def _nearest_vertex(self, target: np.ndarray) -> np.ndarray:
+        """The owned vertex nearest ``target`` (nm) on the one rank that has it, else empty."""
+        mesh = self.mesh
+        n_local = mesh.topology.index_map(0).size_local
+        nodes = dolfinx.mesh.entities_to_geometry(mesh, 0, np.arange(n_local, dtype=np.int32)).ravel()
+        d = np.linalg.norm(mesh.geometry.x[nodes] - target, axis=1)
+        k = int(np.argmin(d)) if len(d) else -1
+        best = min(mesh.comm.allgather((float(d[k]) if k >= 0 else np.inf, mesh.comm.rank)))
+        return np.array([k] if best[1] == mesh.comm.rank and k >= 0 else [], dtype=np.int32)
 
     def _three_two_one_support(self):
         """Full 3D on the nonlinear path: a statically determinate support instead of the

@@ -2,7 +2,7 @@
 reaction-front radii the mesh must resolve (lengths nm). Needs no dolfinx.
 
 Radial layers (inner and outer radius) are those of concentric spheres; fronts and diffusion
-are radial about the particle's centre.
+are radial about the particle's centre, so other shapes are potassiated uniformly.
 """
 
 from __future__ import annotations
@@ -14,8 +14,12 @@ from .fronts import front_history
 
 
 def active_layers(case: Case) -> list[tuple[str, float, float]]:
-    """(name, inner radius nm, outer radius nm) of every active layer."""
+    """(name, inner radius nm, outer radius nm) of every active layer; for geometries that are
+    not concentric spheres (uniform stages only) every active region, from 0 to the extent."""
     mats = case.resolved_materials()
+    geo = case.geometry
+    if not hasattr(geo, "outer_radii_nm"):
+        return [(name, 0.0, geo.extent_nm) for name, m in geo.region_materials.items() if mats[m].role == "active"]
     radii, inner = case.geometry.outer_radii_nm, case.geometry.inner_radii_nm
     out = []
     for i, layer in enumerate(case.geometry.layers):

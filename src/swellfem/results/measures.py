@@ -77,11 +77,13 @@ class StageEvaluator:
     def __init__(self, problem: ElasticityProblem, axial_points_per_layer: int = 41,
                  strengths: dict[str, tuple[float | None, float | None]] | None = None,
                  adhesion: dict[str, float] | None = None,
-                 toughness: dict[str, tuple[float, float]] | None = None):
+                 toughness: dict[str, tuple[float, float]] | None = None,
+                 lines: list[tuple[str, tuple, tuple]] | None = None, line_points: int = 101):
         """``strengths``: (tensile strength MPa, fracture strain) per region; ``adhesion``:
         adhesion strength MPa per interface "inner|outer"; ``toughness``: (fracture toughness
         MPa m^1/2, particle radius nm) of the active regions that have one (failure
-        indicators; None: no data)."""
+        indicators; None: no data); ``lines``: probe lines (name, from, to) in nm (None: the
+        shape's own), sampled at ``line_points`` points each."""
         self.problem = problem
         self.strengths = strengths or {}
         self.toughness = toughness or {}
@@ -110,6 +112,12 @@ class StageEvaluator:
         self.geom_dofs = dofmap[:, : self.nv]  # vertex nodes (curved cells add edge nodes after them)
         self._setup_interfaces()
         self._setup_axis(axial_points_per_layer)
+        schema = loaded.shape.schema
+        self.centres = {name: np.asarray(c, float) for name, c in getattr(schema, "region_centres", {}).items()}
+        self.groups = dict(getattr(schema, "region_groups", {}))
+        if lines is None:
+            lines = [(line.name, line.start, line.end) for line in loaded.shape.probe_lines()]
+        self._setup_lines(lines, line_points)
         self.volume_form = fem.form(1.0 * problem.weight * problem.dx)
         self.det_form = fem.form(problem.deformation_gradient_det() * problem.weight * problem.dx)
         self.energy_form = fem.form(problem.strain_energy())
@@ -251,6 +259,96 @@ class StageEvaluator:
             "region": reg_all,
         }
 
+    # --- probe lines -----------------------------------------------------------------
+
+    def _setup_lines(self, lines, n_points: int) -> None:
+        """Sample points of each probe line and the owned cell that holds each (-1: none here)."""
+        mesh, problem = self.mesh, self.problem
+        self.lines = []
+        if not lines:
+            return
+        degree = max(problem.degree - 1, 1) if not problem.axisymmetric else problem.degree
+        self.Qline = fem.functionspace(mesh, ("DG", degree, (3, 3)))
+        self.sigma_line = fem.Function(self.Qline)
+        points = self.Qline.element.interpolation_points
+        self.sigma_line_exprs = [
+            (fem.Expression(law.stress(problem.u), points),
+             np.concatenate([problem.loaded.cell_tags.find(t) for t in law.tags]).astype(np.int32))
+            for law in problem.laws
+        ]
+        owned = np.arange(self.n_owned, dtype=np.int32)
+        tree = dolfinx.geometry.bb_tree(mesh, mesh.topology.dim, entities=owned, padding=1e-9 * self.R)
+        tag_of = np.zeros(self.n_owned + mesh.topology.index_map(mesh.topology.dim).num_ghosts, dtype=np.int32)
+        tag_of[problem.loaded.cell_tags.indices] = problem.loaded.cell_tags.values
+        name_of = {tag: name for name, tag in problem.loaded.layer_tags.items()}
+        for name, start, end in lines:
+            a, b = np.asarray(start, float), np.asarray(end, float)
+            # end points just inside: a point on a curved boundary can miss the curved P2 cells
+            t = np.linspace(1e-4, 1.0 - 1e-4, n_points)[:, None]
+            xyz = (1 - t) * a + t * b
+            pts = np.zeros((n_points, 3))
+            if problem.axisymmetric:  # meridian coordinates (r, z)
+                pts[:, 0], pts[:, 1] = np.hypot(xyz[:, 0], xyz[:, 1]), xyz[:, 2]
+            else:
+                pts[:] = xyz
+            coll = dolfinx.geometry.compute_collisions_points(tree, pts)
+            colliding = dolfinx.geometry.compute_colliding_cells(mesh, coll, pts)
+            found = np.full(n_points, -1, dtype=np.int32)
+            for k in range(n_points):
+                links = colliding.links(k)
+                if len(links):
+                    found[k] = links[0]
+            local = [name_of.get(int(tag_of[c]), "") if c >= 0 else "" for c in found]
+            regions = [next((r for r in col if r), None) for col in zip(*self.comm.allgather(local))]
+            direction = (b - a) / np.linalg.norm(b - a)
+            self.lines.append((name, a, b, direction, xyz, pts, found, regions))
+
+    def _line_profiles(self) -> dict:
+        """Stresses along each probe line: the normal stress along the line (sigma_tt), von
+        Mises, hydrostatic and max principal stress (MPa) at distance s_nm from its start;
+        None where the point lies outside the body."""
+        if not self.lines:
+            return {}
+        for expr, cells in self.sigma_line_exprs:
+            self.sigma_line.interpolate(expr, cells0=cells)
+        out = {}
+        for name, a, b, direction, xyz, pts, found, regions in self.lines:
+            mine = found >= 0
+            local = np.full((len(pts), 9), np.nan)
+            if mine.any():
+                local[mine] = self.sigma_line.eval(pts[mine], found[mine]).reshape(-1, 9)
+            S = np.full((len(pts), 9), np.nan)
+            for g in self.comm.allgather(local):
+                S = np.where(np.isnan(S), g, S)
+            S = S.reshape(-1, 3, 3)
+            t = np.broadcast_to(direction, (len(pts), 3)).copy()
+            if self.problem.axisymmetric:  # components in the local (r, theta, z) basis
+                phi = np.arctan2(xyz[:, 1], xyz[:, 0])
+                c, s_ = np.cos(phi), np.sin(phi)
+                t = np.stack([direction[0] * c + direction[1] * s_, -direction[0] * s_ + direction[1] * c,
+                              np.full(len(pts), direction[2])], axis=1)
+            ok = ~np.isnan(S).any(axis=(1, 2))
+            values = {k: np.full(len(pts), np.nan) for k in ("sigma_tt", "von_mises", "hydrostatic", "principal_max")}
+            if ok.any():
+                m = stress_measures(S[ok], np.ones((int(ok.sum()), 3)), centre_tol=0.0)
+                values["sigma_tt"][ok] = np.einsum("mi,mij,mj->m", t[ok], S[ok], t[ok])
+                for key in ("von_mises", "hydrostatic", "principal_max"):
+                    values[key][ok] = m[key]
+
+            def listed(v):
+                return [None if np.isnan(x) else float(x) for x in v]
+
+            out[name] = {
+                "from_nm": [float(x) for x in a], "to_nm": [float(x) for x in b],
+                "s_nm": [float(x) for x in np.linalg.norm(xyz - a, axis=1)],
+                "region": regions,
+                "sigma_tt_MPa": listed(values["sigma_tt"]),
+                "von_mises_MPa": listed(values["von_mises"]),
+                "hydrostatic_MPa": listed(values["hydrostatic"]),
+                "principal_max_MPa": listed(values["principal_max"]),
+            }
+        return out
+
     # --- per-region vertex values ----------------------------------------------------
 
     def _region_nodal_stress(self, name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -358,6 +456,36 @@ class StageEvaluator:
         best = min(self.comm.allgather(local), key=lambda t: t[0])
         return np.pad(np.asarray(best[1]), (0, 3 - disp.shape[1]))
 
+    def _deformed_point(self, point: np.ndarray, deformed: np.ndarray) -> np.ndarray:
+        """The deformed position of the geometry node nearest ``point`` (all ranks agree), nm."""
+        x = self._positions3(np.arange(len(deformed)))
+        d = np.linalg.norm(x - point, axis=1)
+        k = int(np.argmin(d)) if len(d) else -1
+        local = (float(d[k]) if k >= 0 else np.inf, deformed[k] if k >= 0 else np.zeros(3))
+        return np.asarray(min(self.comm.allgather(local), key=lambda t: t[0])[1])
+
+    def _group_summaries(self, regions: dict) -> dict:
+        """Each group of regions (every particle of a set): the extremes of its members' stress
+        measures (max of maxima, min of minima), and its total volumes and expansion."""
+        out = {}
+        for group, members in self.groups.items():
+            rows = [regions[m] for m in members if m in regions]
+            if not rows:
+                continue
+            summary = {"count": len(rows)}
+            for key in METRICS + ("equivalent_plastic_strain_max",):
+                values = [r[key] for r in rows if r.get(key) is not None]
+                if values:
+                    summary[key] = min(values) if key.endswith("_min_MPa") else max(values)
+            volume = sum(r["volume_nm3"] for r in rows)
+            deformed = sum(r["deformed_volume_nm3"] for r in rows)
+            summary.update(volume_nm3=volume, deformed_volume_nm3=deformed,
+                           volume_expansion_percent=100.0 * (deformed / volume - 1.0))
+            expansions = [r["volume_expansion_percent"] for r in rows]
+            summary.update(volume_expansion_min_percent=min(expansions), volume_expansion_max_percent=max(expansions))
+            out[group] = summary
+        return out
+
     def _check_inverted(self) -> None:
         """det F at every cell vertex must be positive: an inverted element is no result."""
         from ..physics import SolverError
@@ -382,6 +510,9 @@ class StageEvaluator:
             avg, mine = nodal[name]
             owned = np.flatnonzero(mine)
             S, P = avg[owned], deformed[owned]
+            centre = self.centres.get(name)
+            if centre is not None and np.any(centre != 0):  # a particle: about its own (moved) centre
+                P = P - self._deformed_point(centre, deformed)
             m = stress_measures(S, P, centre_tol=1e-9 * self.R)
             regions[name] = {
                 "von_mises_max_MPa": self._reduce(m["von_mises"], "max"),
@@ -399,11 +530,13 @@ class StageEvaluator:
             plastic = 0.0
             if name in self.plastic_forms:
                 plastic = factor * self.comm.allreduce(fem.assemble_scalar(self.plastic_forms[name]), op=MPI.SUM)
+            region_deformed = factor * self.comm.allreduce(fem.assemble_scalar(self.region_det_forms[name]), op=MPI.SUM)
             regions[name].update(
                 equivalent_plastic_strain_max=self._plastic_strain_max(name),
                 plastic_volume_fraction=plastic / volume if volume > 0 else 0.0,
-                deformed_volume_nm3=factor * self.comm.allreduce(
-                    fem.assemble_scalar(self.region_det_forms[name]), op=MPI.SUM),
+                deformed_volume_nm3=region_deformed,
+                volume_nm3=volume,
+                volume_expansion_percent=100.0 * (region_deformed / volume - 1.0) if volume > 0 else None,
             )
             regions[name].update(self._law_outputs(name))
             regions[name].update(self._failure_indicators(name, regions[name], S))
@@ -418,8 +551,10 @@ class StageEvaluator:
             values["adhesion_ratio_max"] = values["normal_stress_max_MPa"] / strength if strength else None
         return {
             "regions": regions,
+            "groups": self._group_summaries(regions),
             "interfaces": interfaces,
             "axial_profile": self._axial_profile(),
+            "profiles": self._line_profiles(),
             "apparent_volume_expansion_percent": 100.0 * (deformed / volume - 1.0),
             "deformed_volume_nm3": deformed,  # int det F dV0 over the whole particle
             "strain_energy_aJ": energy * 1e-3,  # MPa nm^3 = 1e-21 J

@@ -26,6 +26,9 @@ def flatten_stage(stage: dict) -> dict[str, Any]:
     for key, metrics in stage["interfaces"].items():
         for m, v in metrics.items():
             row[f"{key}.{m}"] = v
+    for group, metrics in (stage.get("groups") or {}).items():
+        for m, v in metrics.items():
+            row[f"{group}.{m}"] = v
     row["particle.apparent_volume_expansion_percent"] = stage["apparent_volume_expansion_percent"]
     row["particle.strain_energy_aJ"] = stage["strain_energy_aJ"]
     return row
@@ -43,7 +46,8 @@ def format_region_table(summary: dict) -> str:
         ("radial min", "radial_min_MPa"),
     ]
     plastic = any(m.get("equivalent_plastic_strain_max") for st in summary["stages"] for m in st["regions"].values())
-    name_w = max([len(r) for st in summary["stages"] for r in st["regions"]] + [6])
+    name_w = max([len(r) for st in summary["stages"] for r in st["regions"]]
+                 + [len(g) + 6 for st in summary["stages"] for g in (st.get("groups") or {})] + [6])
     head = f"{'stage':>5} {'SOC':>5} {'region':<{name_w}} " + " ".join(f"{c[0]:>13}" for c in cols)
     if plastic:
         head += f" {'eq. plastic':>11} {'plastic vol.':>12}"
@@ -55,6 +59,10 @@ def format_region_table(summary: dict) -> str:
             if plastic:
                 vals += f" {m.get('equivalent_plastic_strain_max', 0.0):11.4f} {m.get('plastic_volume_fraction', 0.0):11.1%}"
             lines.append(f"{st['index']:>5} {st['soc']:5.2f} {region:<{name_w}} {vals}")
+        for group, m in (st.get("groups") or {}).items():
+            vals = " ".join(f"{m[key]:13.1f}" if m.get(key) is not None else f"{'-':>13}" for _, key in cols)
+            lines.append(f"{'':>5} {'':>5} {group + ' (all)':<{name_w}} {vals}   {m['count']} particles, "
+                         f"expansion {m['volume_expansion_min_percent']:.1f}-{m['volume_expansion_max_percent']:.1f} %")
         lines.append(
             f"{'':>5} {'':>5} {'particle':<{name_w}} apparent volume expansion "
             f"{st['apparent_volume_expansion_percent']:.2f} %"

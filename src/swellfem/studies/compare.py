@@ -225,7 +225,7 @@ def write_comparison(spec, summaries: dict, out: Path, source: Path, overrides: 
                      log=print, variant: Variant | None = None) -> dict:
     """Table, claims, figures, pictures and report of solved ``summaries`` into ``out`` (one
     variant's folder, or OUTDIR without variants)."""
-    from ..view.figures import axial_stress_figure, max_stress_figure, shell_hoop_figure
+    from ..view.figures import axial_stress_figure, max_stress_figure, probe_line_figure, shell_hoop_figure
     from .report import comparison_report
 
     named = variant is not None and variant.label is not None
@@ -241,6 +241,7 @@ def write_comparison(spec, summaries: dict, out: Path, source: Path, overrides: 
     figures += axial_stress_figure(title, summaries, figs / "axial_stress")
     figures += max_stress_figure(title, spec.particle_region, rows, figs / "max_stress_vs_soc")
     figures += shell_hoop_figure(title, spec.particle_region, rows, figs / "shell_hoop_vs_soc")
+    figures += probe_line_figure(title, summaries, figs / "probe_lines")
     picture_files = []
     if pictures:
         from ..view.render import read_stage, render_panels

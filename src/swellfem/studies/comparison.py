@@ -78,6 +78,8 @@ class ComparisonSpec(Strict):
     title: str
     particle_region: str
     claim_model: str
+    #: who claims that claim_model has the smallest stresses (the report's sentence)
+    claim_source: str = "Ruan et al. (Adv. Sci. 2022) report"
     assumptions: list[str] = Field(default_factory=list)
     models: Annotated[list[ModelEntry], Field(min_length=2)]
     variants: list[VariantEntry] = Field(default_factory=list)
@@ -196,7 +198,7 @@ def _load_models(spec: ComparisonSpec, path: Path, overrides: list[str]) -> list
     models = []
     for m in spec.models:
         case = load_case(path.parent / m.case, overrides)
-        if spec.particle_region not in case.geometry.layer_names:
+        if spec.particle_region not in case.geometry.region_names:
             raise CaseError(
                 f"model '{m.label}' has no region '{spec.particle_region}'", source=path, key="particle_region",
                 value=spec.particle_region,

@@ -334,6 +334,43 @@ def materials_lines(summaries: dict[str, dict], record: dict) -> list[str]:
     return material_table(summaries) + ([""] + plastic if plastic else [])
 
 
+def geometry_text(case: dict) -> str:
+    """One line for a model's geometry: layers and outer radii for spheres, else the shape's values."""
+    if case.get("layers"):
+        return ", ".join(f"{layer['name']} ({layer['outer_radius_nm']:g})" for layer in case["layers"])
+    shape = dict(case.get("shape") or {})
+    kind = shape.pop("type", case.get("geometry", ""))
+    shown = {k: v for k, v in shape.items() if isinstance(v, (int, float, str)) and not isinstance(v, bool)}
+    values = ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in shown.items())
+    regions = ", ".join(r["name"] for r in case.get("regions", []))
+    return f"{kind} ({values}); regions {regions}"
+
+
+def probe_line_lines(summaries: dict[str, dict]) -> list[str]:
+    """The peaks along each model's probe lines at the last stage (where they are), as markdown."""
+    rows = []
+    for label, s in summaries.items():
+        st = s["stages"][-1]
+        for name, prof in (st.get("profiles") or {}).items():
+            def peak(key, how):
+                values = [(v, d, r) for v, d, r in zip(prof[key], prof["s_nm"], prof["region"]) if v is not None]
+                return how(values, key=lambda t: t[0]) if values else None
+
+            vm, tt = peak("von_mises_MPa", max), peak("sigma_tt_MPa", max)
+            if vm is None:
+                continue
+            rows.append(f"| {label} | {name} | {vm[0]:.1f} at {vm[1]:.1f} nm ({vm[2]}) | "
+                        f"{tt[0]:.1f} at {tt[1]:.1f} nm ({tt[2]}) |")
+    if not rows:
+        return []
+    soc = next(iter(summaries.values()))["stages"][-1]["soc"]
+    return ["", "## Probe lines", "",
+            f"Peaks along each model's probe lines at SOC {soc:.2f} (distance from the line's start; "
+            "`figures/probe_lines.png`; the profiles: `models/*/summary.json`, stage `profiles`):", "",
+            "| model | line | von Mises max (MPa) | normal stress along the line, max (MPa) |", "|---|---|---|---|",
+            *rows]
+
+
 def comparison_report(spec: ComparisonSpec, summaries: dict[str, dict], record: dict) -> str:
     first = next(iter(summaries.values()))
     case0 = first["case"]
@@ -353,7 +390,7 @@ def comparison_report(spec: ComparisonSpec, summaries: dict[str, dict], record: 
     out += [
         "## The claim",
         "",
-        f"Ruan et al. (Adv. Sci. 2022) report the smallest axial and maximum stress of the particle in "
+        f"{spec.claim_source} the smallest axial and maximum stress of the particle in "
         f"**{spec.claim_model}**. Whether that holds here, measure by measure and stage by stage:",
         "",
     ]
@@ -382,12 +419,14 @@ def comparison_report(spec: ComparisonSpec, summaries: dict[str, dict], record: 
         "",
         "## Models and materials",
         "",
-        "| model | layers (outer radius, nm) | cells | dofs |",
+        "| model | geometry (layers: outer radius, nm) | cells | dofs |",
         "|---|---|---|---|",
     ]
     for label, s in summaries.items():
-        layers = ", ".join(f"{layer['name']} ({layer['outer_radius_nm']:g})" for layer in s["case"]["layers"])
-        out.append(f"| {label} | {layers} | {s['mesh']['cells']} | {s['mesh']['dofs']} |")
+        out.append(f"| {label} | {_cell(geometry_text(s['case']))} | {s['mesh']['cells']} | {s['mesh']['dofs']} |")
+    notes = [n for s in summaries.values() for n in s["case"].get("notes", [])]
+    if notes:
+        out += [""] + [f"- note: {n}" for n in dict.fromkeys(notes)]
     if any(st.get("newton_iterations") for s in summaries.values() for st in s["stages"]):
         out += ["", "| model | Newton iterations | load increments | cutbacks | solve time (s) |", "|---|---|---|---|---|"]
         for label, s in summaries.items():
@@ -403,6 +442,7 @@ def comparison_report(spec: ComparisonSpec, summaries: dict[str, dict], record: 
     short += ["particle.apparent_volume_expansion_percent"]
     out += ["", "## Results", "", "Key columns (the full table: `comparison.csv`, `comparison.md`):", ""]
     out.append(to_markdown(short, record["rows"]))
+    out += probe_line_lines(summaries)
     failures = failure_lines(summaries)
     if failures:
         out += ["", "## Failure indicators", "", FAILURE_NOTE, ""]
@@ -475,7 +515,7 @@ def variants_report(spec: ComparisonSpec, record: dict, summaries: dict[str, dic
         "",
         "## The claim",
         "",
-        f"Ruan et al. (Adv. Sci. 2022) report the smallest axial and maximum stress of the particle in "
+        f"{spec.claim_source} the smallest axial and maximum stress of the particle in "
         f"**{spec.claim_model}**. Whether that holds here, per model variant and stress measure of {p} "
         "(over all stages; the claim holds at a stage when its value is smaller than every other model's by "
         "more than the tie tolerance):",

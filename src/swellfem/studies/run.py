@@ -96,12 +96,13 @@ def solve_case(case: Case, field_dir: Path | None = None, comm=None, log=print) 
     t0 = time.perf_counter()
     strengths = {region: (mats[m].tensile_strength_MPa, mats[m].fracture_strain)
                  for region, m in case.geometry.region_materials.items()}
-    radii = dict(zip(case.geometry.region_names, getattr(case.geometry, "outer_radii_nm", [])))
+    radii = case.geometry.region_radii
     toughness = {region: (mats[m].fracture_toughness_MPa_sqrt_m, radii[region])
                  for region, m in case.geometry.region_materials.items()
                  if mats[m].role == "active" and mats[m].fracture_toughness_MPa_sqrt_m and region in radii}
     evaluator = StageEvaluator(problem, case.output.axial_points_per_layer, strengths=strengths,
-                               adhesion=dict(case.adhesion_strength), toughness=toughness)
+                               adhesion=dict(case.adhesion_strength), toughness=toughness,
+                               lines=case.output.probe_lines(case.geometry), line_points=case.output.line_points)
     driver = StageDriver(problem, case)
     writer = None
     if field_dir is not None and case.output.fields:

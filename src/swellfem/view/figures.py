@@ -67,6 +67,32 @@ def axial_stress_figure(title: str, summaries: dict[str, dict], path_stem: Path)
     return _save(fig, path_stem)
 
 
+def probe_line_figure(title: str, summaries: dict[str, dict], path_stem: Path, stage: int = -1) -> list[Path]:
+    """Von Mises and normal stress along each model's probe lines at one stage (the last by
+    default), against the distance from the line's start: where corners and particles
+    concentrate stress. Empty when no model has probe lines."""
+    curves = [(label, name, prof) for label, s in summaries.items()
+              for name, prof in (s["stages"][stage].get("profiles") or {}).items()]
+    if not curves:
+        return []
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), squeeze=False)
+    for i, (label, name, prof) in enumerate(curves):
+        s_nm = np.array(prof["s_nm"], float)
+        for ax, key in zip(axes.flat, ("von_mises_MPa", "sigma_tt_MPa")):
+            v = np.array([np.nan if x is None else x for x in prof[key]], float)
+            ax.plot(s_nm, v, _STYLES[i % 4], lw=1.5, label=f"{label}: {name}")
+    for ax, text in zip(axes.flat, ("von Mises stress (MPa)", "normal stress along the line (MPa)")):
+        ax.set_xlabel("distance along the line (nm)")
+        ax.set_ylabel(text)
+        ax.axhline(0, color="0.5", lw=0.6)
+    axes.flat[0].legend(fontsize=7)
+    soc = next(iter(summaries.values()))["stages"][stage]["soc"]
+    fig.suptitle(f"{title}: stresses along the probe lines, SOC = {soc:.2f} (tension positive)", fontsize=11)
+    fig.tight_layout()
+    return _save(fig, path_stem)
+
+
 def max_stress_figure(title: str, particle_region: str, rows: list[dict], path_stem: Path) -> list[Path]:
     """Particle maxima vs SOC per model: von Mises, max principal, max hydrostatic, max |sigma_zz| on axis."""
     plt = _pyplot()

@@ -3,7 +3,8 @@
 Fields come from a run's ``fields/fields.pvd`` (one time step per stage). In the
 2D-axisymmetric formulation the meridian section is mirrored about the axis to show the
 whole cross-section; 3D results are cut by the plane y = 0 (the octant by a plane just
-inside it).
+inside it). :func:`mirror_octant` unfolds a ``3d-octant`` result into the whole body and
+:func:`clip_half` cuts a 3D grid by an axis plane through any point.
 """
 
 from __future__ import annotations
@@ -98,6 +99,101 @@ def section(grid, clip: str = "y"):
     if b[k, 0] >= -1e-9 * (b[k, 1] - b[k, 0]):  # octant: cut just inside its symmetry plane
         origin[k] = 1e-3 * (b[k, 1] - b[k, 0])
     return grid.slice(normal=normal, origin=origin)
+
+
+#: relative tolerance (of the grid's diagonal) of "on a symmetry plane" and "on the cut plane"
+PLANE_TOL = 1e-6
+
+
+def is_octant(grid) -> bool:
+    """Whether a 3D grid is a ``3d-octant`` body: its bounds start at ~0 in x, y and z."""
+    b = np.array(grid.bounds).reshape(3, 2)
+    tol = PLANE_TOL * max(grid.length, 1e-300)
+    return grid.n_cells > 0 and not is_planar(grid) and bool(np.all(np.abs(b[:, 0]) <= tol) and np.all(b[:, 1] > tol))
+
+
+def _offsets(grid) -> np.ndarray:
+    """Where each cell's points start in ``cell_connectivity`` (and the end): ``cell_offsets``
+    (``offset`` in older pyvista)."""
+    return np.asarray(grid.cell_offsets if hasattr(type(grid), "cell_offsets") else grid.offset)
+
+
+def _cell_ranges(grid, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per cell, the least and the largest of the point ``values`` of its points."""
+    conn = np.asarray(grid.cell_connectivity)
+    starts = _offsets(grid)[:-1]
+    return np.minimum.reduceat(values[conn], starts), np.maximum.reduceat(values[conn], starts)
+
+
+def _reorient_tets(grid):
+    """A reflected grid's tetrahedra turned right side out again (others are left as they are)."""
+    pv = _pyvista()
+    offsets = _offsets(grid)
+    if grid.n_cells == 0 or not np.all(np.diff(offsets) == 4):
+        return grid
+    conn = np.asarray(grid.cell_connectivity).reshape(-1, 4)[:, [1, 0, 2, 3]]
+    cells = np.column_stack([np.full(len(conn), 4), conn]).ravel()
+    out = pv.UnstructuredGrid(cells, np.asarray(grid.celltypes), np.asarray(grid.points))
+    for name in grid.point_data:
+        out.point_data[name] = grid.point_data[name]
+    for name in grid.cell_data:
+        out.cell_data[name] = grid.cell_data[name]
+    return out
+
+
+def mirror_octant(grid):
+    """The whole body of a ``3d-octant`` grid: the octant and its 7 mirror images across x = 0,
+    y = 0 and z = 0, in one grid. Points within a tolerance of a symmetry plane are put on it,
+    so that the copies meet exactly; the mirrored component of ``displacement_nm`` (the only
+    vector array) changes sign with its copy, so warping the whole body stays right."""
+    pv = _pyvista()
+    base = grid.copy()
+    points = np.array(base.points)
+    points[np.abs(points) <= PLANE_TOL * grid.length] = 0.0
+    base.points = points
+    parts = [base]
+    for k in range(3):
+        normal = np.eye(3)[k]
+        parts += [_reorient_tets(p.reflect(normal, point=(0.0, 0.0, 0.0), transform_all_input_vectors=True))
+                  for p in parts]
+    return pv.merge(parts, merge_points=False)
+
+
+def clip_half(grid, axis: str, origin) -> object:
+    """The part of a 3D grid on the side n.(x - origin) <= 0 of the plane normal to ``axis``
+    through ``origin``: cells on that side (or on the plane) kept whole, cells across the plane
+    cut by it, cells beyond it dropped (no slivers where the plane runs along cell faces)."""
+    k = "xyz".index(axis)
+    if grid.n_cells == 0:
+        return grid
+    d = np.asarray(grid.points)[:, k] - float(origin[k])
+    tol = PLANE_TOL * grid.length
+    lo, hi = _cell_ranges(grid, d)
+    whole = grid.extract_cells(np.flatnonzero(hi <= tol))
+    across = np.flatnonzero((lo < -tol) & (hi > tol))
+    if not across.size:
+        return whole
+    cut = grid.extract_cells(across).clip(normal=axis, origin=tuple(float(o) for o in origin), invert=True)
+    return whole.merge(cut, merge_points=False) if whole.n_cells else cut
+
+
+def region_centroid(grid, tag: int, octant: bool = False) -> np.ndarray | None:
+    """Volume-weighted centroid of the cells of region ``tag`` (None where it has none). In an
+    octant grid a region that reaches a symmetry plane joins its mirror image there: its
+    centroid lies on that plane; a region clear of a plane keeps its own (positive) side."""
+    cells = np.flatnonzero(np.asarray(grid.cell_data["region"]) == tag)
+    if not cells.size:
+        return None
+    part = grid.extract_cells(cells)
+    volume = np.abs(np.asarray(part.compute_cell_sizes(length=False, area=False, volume=True).cell_data["Volume"]))
+    centres = np.asarray(part.cell_centers().points)
+    if not volume.sum() > 0:
+        return None
+    centroid = (volume[:, None] * centres).sum(axis=0) / volume.sum()
+    if octant:
+        on_plane = np.array(part.bounds).reshape(3, 2)[:, 0] <= PLANE_TOL * grid.length
+        centroid[on_plane] = 0.0
+    return centroid
 
 
 def region_outlines(surface, region_array: str = "region"):

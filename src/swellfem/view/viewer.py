@@ -15,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .render import FIELDS, _pyvista, color_range, is_planar, read_stage, region_outlines, scalars_of, section
+from .render import (FIELDS, _pyvista, clip_half, color_range, is_octant, is_planar, mirror_octant, read_stage,
+                     region_centroid, region_outlines, scalars_of, section)
 
 #: Largest image side (pixels) and warp factor a view accepts.
 MAX_IMAGE_SIDE = 8192
@@ -31,6 +32,14 @@ def _not_a_result(outdir: Path, why: str) -> ViewError:
                      "or a models/NAME directory of 'swellfem compare')")
 
 
+def region_names(summary: dict) -> list[str]:
+    """Region names in cell-tag order (tag = index + 1): ``case.regions`` (every geometry), or
+    ``case.layers`` in results written before regions were recorded (concentric spheres)."""
+    case = summary["case"]
+    entries = case["regions"] if "regions" in case else case["layers"]
+    return [str(entry["name"]) for entry in entries]
+
+
 def _summary(outdir: Path) -> dict:
     path = outdir / "summary.json"
     if not outdir.is_dir():
@@ -40,7 +49,7 @@ def _summary(outdir: Path) -> dict:
     try:
         summary = json.loads(path.read_text(encoding="utf-8"))
         stages = summary["stages"]
-        names = [layer["name"] for layer in summary["case"]["layers"]]
+        names = region_names(summary)
         for st in stages:
             float(st["soc"]), str(st["mode"])
     except (OSError, ValueError, KeyError, TypeError, IndexError):
@@ -80,6 +89,16 @@ def check_view_options(warp: float | None, window_size: tuple[int, int]) -> None
         raise ViewError(f"--size {w}x{h}: each side must be 16 to {MAX_IMAGE_SIDE} pixels")
 
 
+def _clip_origin(clip_origin) -> tuple[float, float, float]:
+    try:
+        point = tuple(float(v) for v in clip_origin)
+    except (TypeError, ValueError):
+        point = ()
+    if len(point) != 3 or not all(math.isfinite(v) for v in point):
+        raise ViewError(f"--clip-at {clip_origin!r}: give three finite numbers X,Y,Z (nm)")
+    return point
+
+
 def plot_fields(
     outdir: str | Path,
     stage: int = -1,
@@ -90,17 +109,35 @@ def plot_fields(
     hide: list[str] | None = None,
     off_screen: bool | None = None,
     window_size: tuple[int, int] = (1024, 768),
+    clip_origin: tuple[float, float, float] | None = None,
+    through: str | None = None,
 ):
     """A pyvista Plotter showing ``field`` of ``stage`` (negative counts from the last).
 
-    ``clip`` cuts a 3D result by the plane normal to x, y or z through the centre;
-    ``warp`` draws the deformed shape (displacement x warp); ``regions``/``hide`` choose the
-    layers shown by name. 2D-axisymmetric results are shown as the mirrored meridian section.
+    ``clip`` cuts a 3D result by the plane normal to x, y or z and keeps the half on its
+    negative side (cells on that side whole, cells across the plane cut by it). The plane passes
+    through the centre (0, 0, 0), through the point ``clip_origin`` (x, y, z in nm) or through
+    the centroid of the cells of the region named ``through`` (one of ``clip_origin`` and
+    ``through``, each with ``clip``). A ``3d-octant`` result (x, y, z >= 0) is mirrored across the
+    three symmetry planes to the whole body before it is clipped; unclipped it is drawn as the
+    octant. ``warp`` draws the deformed shape (displacement x warp, mirrored copies included);
+    ``regions``/``hide`` choose the regions shown by name (``summary.json``'s ``case.regions``,
+    or ``case.layers`` of older results). 2D-axisymmetric results are shown as the mirrored
+    meridian section.
     """
     outdir = Path(outdir)
     if field not in FIELDS:
         raise ViewError(f"unknown field '{field}'; choose one of {', '.join(FIELDS)}")
     check_view_options(warp, window_size)
+    if clip is not None and clip not in ("x", "y", "z"):
+        raise ViewError(f"clip must be x, y or z, not {clip!r}")
+    if clip_origin is not None and through is not None:
+        raise ViewError("--clip-at and --through both place the clip plane: give one of them")
+    if (clip_origin is not None or through is not None) and not clip:
+        raise ViewError(f"{'--clip-at' if clip_origin is not None else '--through'} places the plane of --clip: "
+                        "give --clip x|y|z too")
+    if clip_origin is not None:
+        clip_origin = _clip_origin(clip_origin)
     summary = _summary(outdir)
     pvd = outdir / "fields" / "fields.pvd"
     if not pvd.exists():
@@ -110,10 +147,10 @@ def plot_fields(
     index = stage + n_stages if stage < 0 else stage
     if not 0 <= index < n_stages:
         raise ViewError(f"stage {stage} does not exist: {outdir} has stages 0..{n_stages - 1}")
-    names = [layer["name"] for layer in summary["case"]["layers"]]
+    names = region_names(summary)
     tags = {name: i + 1 for i, name in enumerate(names)}
     shown = list(regions) if regions else list(names)
-    for name in shown + list(hide or []):
+    for name in shown + list(hide or []) + ([through] if through is not None else []):
         if name not in tags:
             raise ViewError(f"unknown region '{name}'; regions: {', '.join(names)}")
     shown = [n for n in shown if n not in (hide or [])]
@@ -128,23 +165,33 @@ def plot_fields(
     for array in ("region", "displacement_nm", FIELDS[field][0]):
         if array not in grid.cell_data and array not in grid.point_data:
             raise _not_a_result(outdir, f"fields of stage {index} have no '{array}'")
-    keep = np.isin(grid.cell_data["region"], [tags[n] for n in shown])
-    grid = grid.extract_cells(np.flatnonzero(keep))
+    planar = is_planar(grid)
+    if planar and clip:
+        raise ViewError(f"--clip {clip}: this result is axisymmetric and is drawn as its meridian section "
+                        "already; --clip cuts 3D results")
+    # an octant (formulation '3d-octant'; bounds from ~0 in x, y, z) is known by the whole grid
+    octant = summary["case"].get("formulation") != "3d" and is_octant(grid)
     if warp:
         disp = np.array(grid.point_data["displacement_nm"])
         if disp.shape[1] == 2:
             disp = np.column_stack([disp, np.zeros(len(disp))])
         grid.points = grid.points + warp * disp
-    planar = is_planar(grid)
-    if planar and clip:
-        raise ViewError(f"--clip {clip}: this result is axisymmetric and is drawn as its meridian section "
-                        "already; --clip cuts 3D results")
+    origin = (0.0, 0.0, 0.0) if clip_origin is None else clip_origin
+    if through is not None:
+        centroid = region_centroid(grid, tags[through], octant=octant)
+        if centroid is None:
+            raise ViewError(f"--through {through}: region '{through}' has no cells in stage {index}")
+        origin = tuple(float(v) for v in centroid)
+    keep = np.isin(grid.cell_data["region"], [tags[n] for n in shown])
+    grid = grid.extract_cells(np.flatnonzero(keep))
     if planar:
         shape = section(grid)
     elif clip:
-        if clip not in ("x", "y", "z"):
-            raise ViewError(f"clip must be x, y or z, not {clip!r}")
-        shape = grid.clip(normal=clip, origin=(0.0, 0.0, 0.0), invert=True)
+        body = mirror_octant(grid) if octant else grid
+        shape = clip_half(body, clip, origin)
+        if shape.n_cells == 0:
+            raise ViewError(f"--clip {clip}: nothing of the shown regions lies at {clip} <= "
+                            f"{origin['xyz'.index(clip)]:g} nm")
     else:
         shape = grid
     scalars, label = scalars_of(shape, field)
@@ -161,13 +208,18 @@ def plot_fields(
     st = summary["stages"][index]
     title = (f"{summary['case']['name']} - stage {index}: SOC {st['soc']:.2f} ({st['mode']}) - {label}"
              + (f" - deformed x{warp:g}" if warp else ""))
+    if clip:
+        title += f" - cut at {clip} = {origin['xyz'.index(clip)]:.4g} nm" + (f" ({through})" if through else "")
+    elif octant and not planar:
+        title += " - octant"
     plotter.add_text(title, font_size=9, name="title")
     if planar:
         plotter.view_xy()
     else:
         plotter.view_isometric()
     plotter._swellfem = {"stage": index, "field": field, "scalars": scalars, "regions": shown, "title": title,
-                         "mesh": shape, "actor": actor}
+                         "mesh": shape, "actor": actor, "octant": octant,
+                         "clip_origin": origin if clip else None}
     return plotter
 
 

@@ -68,7 +68,7 @@ class LawContext:
     displacement: Any = None  # dolfinx.fem.Function: the problem's unknown u (nm)
     quadrature_degree: int = 4  # of the problem's integrals (and of quadrature-point laws)
     #: unit normals of shell surfaces at reference points, X (n, 3) -> (n, 3) in the tensor
-    #: components ((r, theta, z) axisymmetric); None: radial about the origin (concentric spheres)
+    #: components ((r, theta, z) axisymmetric); the shape's (geometry.Shape.shell_normal); None: radial
     shell_normal: Any = None
 
 

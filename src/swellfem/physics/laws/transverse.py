@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 import ufl
 
+from ...geometry.shape import radial_unit_vectors
 from .base import LawContext, RegionMaterial
 from .isotropic import _check_J, _spectral, _sym, sym_eig
 from .quadrature import InvertedElementError, PointResponse, QuadratureLaw, difference_tangent
@@ -44,12 +45,7 @@ def slack(e: np.ndarray, s0: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.
 
 def radial_normal(X: np.ndarray) -> np.ndarray:
     """Unit vectors from the origin to the points X (n, 3) (e_z at the origin)."""
-    norm = np.linalg.norm(X, axis=1)
-    out = np.zeros_like(X)
-    out[:, 2] = 1.0
-    ok = norm > 0
-    out[ok] = X[ok] / norm[ok, None]
-    return out
+    return radial_unit_vectors(X)
 
 
 class TransverselyIsotropic(QuadratureLaw):

@@ -1,0 +1,126 @@
+"""What every geometry schema tells before meshing, without gmsh or dolfinx (lengths nm).
+
+Each shape model answers what the rest of swellfem asks of a geometry before meshing: its
+regions (cell groups) and their materials, its interfaces, the formulations it supports, the
+lengths that drive the mesh (extent, thinnest feature), each region's centre (radial and hoop
+stresses are taken about it) and the probe lines sampled by default.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from ..base import Strict
+
+FORMULATIONS = ("axisymmetric", "3d-octant", "3d")
+STAGE_MODES = ("uniform", "shrinking-core", "diffusion")
+
+Point3 = tuple[float, float, float]
+
+
+class ShapeSchema(Strict):
+    """What every geometry tells before meshing (lengths in nm)."""
+
+    #: formulations the shape can be solved in (a property where it depends on the values)
+    formulations: ClassVar[tuple[str, ...]] = FORMULATIONS
+    #: potassiation stage modes it supports (fronts and diffusion are radial about a sphere's centre)
+    stage_modes: ClassVar[tuple[str, ...]] = ("uniform",)
+
+    @property
+    def region_names(self) -> list[str]:
+        """Cell regions (physical groups), in tag order."""
+        raise NotImplementedError
+
+    @property
+    def region_materials(self) -> dict[str, str]:
+        """Material name of each region."""
+        raise NotImplementedError
+
+    @property
+    def material_keys(self) -> dict[str, str]:
+        """The dotted case-file key that names each region's material (for error messages)."""
+        raise NotImplementedError
+
+    @property
+    def interfaces(self) -> list[tuple[str, str]]:
+        """(inner, outer) regions of each internal interface."""
+        raise NotImplementedError
+
+    @property
+    def extent_nm(self) -> float:
+        """Largest distance of the body from its centre, nm."""
+        raise NotImplementedError
+
+    @property
+    def thinnest_feature_nm(self) -> float:
+        """The thinnest region (layer thickness, particle gap), nm: caps the element size at interfaces."""
+        raise NotImplementedError
+
+    def mesh_measures(self, formulation: str) -> tuple[float, float]:
+        """(domain measure, refined-boundary measure) of the meshed domain of ``formulation``:
+        area and curve length (nm^2, nm) of the meridian section in 2D-axisymmetric, volume and
+        surface area (nm^3, nm^2) in 3D; they estimate the element count before meshing."""
+        raise NotImplementedError
+
+    @property
+    def region_centres(self) -> dict[str, Point3]:
+        """The point about which each region's radial and hoop stresses are taken, nm
+        (a particle's own centre; the body's centre, the origin, by default)."""
+        return {name: (0.0, 0.0, 0.0) for name in self.region_names}
+
+    @property
+    def region_radii(self) -> dict[str, float]:
+        """A radius for the regions that are particles (nm): the size of the size-effect
+        fracture indicator. Empty where no region is a particle."""
+        return {}
+
+    @property
+    def region_groups(self) -> dict[str, list[str]]:
+        """Groups of regions summarised together (e.g. every particle of a set), by group name."""
+        return {}
+
+    def default_edge_size_nm(self, interface_size_nm: float) -> float:
+        """Element size at the shape's edges and corners when ``mesh.edge_size`` is not given,
+        nm (0: no edges to refine)."""
+        return 0.0
+
+    def default_lines(self) -> list[tuple[str, Point3, Point3]]:
+        """Probe lines sampled when the case names none: (name, from, to) in nm."""
+        return []
+
+    def describe(self) -> str:
+        """One line that says what the geometry is (``swellfem validate``)."""
+        raise NotImplementedError
+
+    def summary(self) -> dict:
+        """The geometry's own values, with units in the keys (``summary.json``)."""
+        return {"type": getattr(self, "type", "")}
+
+    def notes(self) -> list[str]:
+        """What a user should know about results of this geometry (e.g. mesh-dependent corner peaks)."""
+        return []
+
+
+class LayeredShape(ShapeSchema):
+    """A shape whose regions are its ``layers`` from the core outwards, each touching the next."""
+
+    @property
+    def layer_names(self) -> list[str]:
+        return [layer.name for layer in self.layers]  # type: ignore[attr-defined]
+
+    @property
+    def region_names(self) -> list[str]:
+        return self.layer_names
+
+    @property
+    def region_materials(self) -> dict[str, str]:
+        return {layer.name: layer.material for layer in self.layers}  # type: ignore[attr-defined]
+
+    @property
+    def material_keys(self) -> dict[str, str]:
+        return {layer.name: f"geometry.layers[{i}].material" for i, layer in enumerate(self.layers)}  # type: ignore[attr-defined]
+
+    @property
+    def interfaces(self) -> list[tuple[str, str]]:
+        names = self.layer_names
+        return list(zip(names[:-1], names[1:]))
