@@ -57,6 +57,10 @@ def main() -> None:
             print(f"{key}: not monotone ({f1:.2f}, {f2:.2f}, {f3:.2f}); no order")
             continue
         p = math.log2(abs(d1 / d2))
+        if p <= 0:
+            print(f"{key}: the peak grows as the mesh is refined (changes {d1:+.2f}, {d2:+.2f} MPa): it does not "
+                  "converge (a singular sharp corner)")
+            continue
         limit = f3 - d2 / (2**p - 1)
         errors = ", ".join(f"{abs(f - limit) / abs(limit):.2%}" for f in (f1, f2, f3))
         print(f"{key}: observed order {p:.2f}; Richardson limit {limit:.2f} MPa; error per level {errors}")

@@ -313,8 +313,13 @@ class Case(Strict):
             values = {k: v for k, v in m.to_summary().items() if k not in ("name", "role", "law", "sources", "assumptions")}
             layers.append({"name": layer.name, "material": layer.material, "role": m.role, "outer_radius_nm": r,
                            **values})
-        regions = [{"name": name, "material": material, "role": mats[material].role}
-                   for name, material in geo.region_materials.items()]
+        radii = geo.region_radii
+        regions = []
+        for name, material in geo.region_materials.items():
+            values = {k: v for k, v in mats[material].to_summary().items()
+                      if k not in ("name", "role", "law", "sources", "assumptions")}
+            regions.append({"name": name, "material": material, "role": mats[material].role,
+                            "radius_nm": radii.get(name), **values})
         stages = {"mode": self.stages.mode, "soc": list(self.stages.soc)}
         if isinstance(self.stages, ShrinkingCoreStages):
             stages["front_width_nm"] = self.stages.front_width

@@ -291,17 +291,39 @@ class StageEvaluator:
                 pts[:, 0], pts[:, 1] = np.hypot(xyz[:, 0], xyz[:, 1]), xyz[:, 2]
             else:
                 pts[:] = xyz
-            coll = dolfinx.geometry.compute_collisions_points(tree, pts)
-            colliding = dolfinx.geometry.compute_colliding_cells(mesh, coll, pts)
-            found = np.full(n_points, -1, dtype=np.int32)
-            for k in range(n_points):
-                links = colliding.links(k)
-                if len(links):
-                    found[k] = links[0]
+            found = self._cells_at(tree, pts)
+            # a point on a curved boundary can miss the curved cells: step it inward (up to 1 %)
+            length = float(np.linalg.norm(b - a))
+            mid = 0.5 * (a + b)
+            for inset in (1e-3, 3e-3, 1e-2):
+                anywhere = np.empty_like(found)
+                self.comm.Allreduce(found, anywhere, op=MPI.MAX)
+                missing = np.flatnonzero(anywhere < 0)
+                if not len(missing):
+                    break
+                towards = mid - xyz[missing]
+                norm = np.linalg.norm(towards, axis=1)[:, None]
+                xyz[missing] += inset * length * np.divide(towards, norm, out=np.zeros_like(towards), where=norm > 0)
+                if problem.axisymmetric:
+                    pts[missing, 0], pts[missing, 1] = np.hypot(xyz[missing, 0], xyz[missing, 1]), xyz[missing, 2]
+                else:
+                    pts[missing] = xyz[missing]
+                found[missing] = self._cells_at(tree, pts[missing])
             local = [name_of.get(int(tag_of[c]), "") if c >= 0 else "" for c in found]
             regions = [next((r for r in col if r), None) for col in zip(*self.comm.allgather(local))]
             direction = (b - a) / np.linalg.norm(b - a)
             self.lines.append((name, a, b, direction, xyz, pts, found, regions))
+
+    def _cells_at(self, tree, pts: np.ndarray) -> np.ndarray:
+        """The first owned cell holding each point (-1: none on this process)."""
+        coll = dolfinx.geometry.compute_collisions_points(tree, pts)
+        colliding = dolfinx.geometry.compute_colliding_cells(self.mesh, coll, pts)
+        found = np.full(len(pts), -1, dtype=np.int32)
+        for k in range(len(pts)):
+            links = colliding.links(k)
+            if len(links):
+                found[k] = links[0]
+        return found
 
     def _line_profiles(self) -> dict:
         """Stresses along each probe line: the normal stress along the line (sigma_tt), von

@@ -275,7 +275,7 @@ def to_markdown(columns: list[str], rows: list[dict], digits: int = 1) -> str:
         return str(v)
 
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    lines += ["| " + " | ".join(cell(r[c]) for c in columns) + " |" for r in rows]
+    lines += ["| " + " | ".join(f"{r[c]:g}" if c == "soc" else cell(r[c]) for c in columns) + " |" for r in rows]
     return "\n".join(lines) + "\n"
 
 

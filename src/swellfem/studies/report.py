@@ -65,12 +65,23 @@ def plasticity_texts(summaries: dict[str, dict]) -> list[str]:
     return list(out.values())
 
 
+def case_regions(case: dict) -> list[dict]:
+    """The regions of a summary's case with their material values (``regions``; the ``layers``
+    of concentric spheres in results written before regions were recorded)."""
+    return case.get("regions") or case["layers"]
+
+
+def _radius(region: dict) -> float | None:
+    """A region's radius (nm): the outer radius of a spherical layer, a particle's radius."""
+    return region.get("outer_radius_nm", region.get("radius_nm"))
+
+
 def plastic_regions(summaries: dict[str, dict]) -> list[str]:
     """The regions whose material yields by J2 plasticity (law isotropic with a yield strength)."""
     names = []
     for s in summaries.values():
         mats = s["case"]["materials"]
-        for layer in s["case"]["layers"]:
+        for layer in case_regions(s["case"]):
             law = mats.get(layer.get("material"), {}).get("law", "isotropic")
             if layer.get("yield_strength_MPa") is not None and law == "isotropic" and layer["name"] not in names:
                 names.append(layer["name"])
@@ -109,6 +120,10 @@ def model_statement(summaries: dict[str, dict]) -> list[str]:
     """What the magnitudes of this model mean (from its kinematics and laws)."""
     kinds = {s["case"].get("kinematics", "small") for s in summaries.values()}
     plastic = plastic_regions(summaries)
+    if kinds == {"small"} and not plastic and largest_swelling_strain(summaries) < 0.01:
+        return ["The model is small-strain linear elasticity without plasticity or fracture, at swelling strains",
+                f"below 1 % (at most {largest_swelling_strain(summaries):.2%}): stresses scale with the swelling while",
+                "the materials stay elastic; the failure indicators below say whether they do."]
     if kinds == {"small"} and not plastic:
         return ["The model is small-strain linear elasticity without plasticity or fracture: with a",
                 "volume expansion of this size its stresses far exceed any strength of the materials.",
@@ -129,6 +144,18 @@ def model_statement(summaries: dict[str, dict]) -> list[str]:
             "stresses of the models come close, while the hydrostatic stress is not capped.", *tail]
 
 
+def largest_swelling_strain(summaries: dict[str, dict]) -> float:
+    """The largest linear swelling strain of any material at any stage (cube-root convention:
+    (1 + beta SOC)^(1/3) - 1, the larger of the two conventions' values)."""
+    out = 0.0
+    for s in summaries.values():
+        socs = [st["soc"] for st in s["stages"]]
+        for m in s["case"]["materials"].values():
+            beta = m.get("volumetric_expansion") or 0.0
+            out = max([out] + [max(abs((1 + beta * soc) ** (1 / 3) - 1), abs(beta * soc / 3)) for soc in socs])
+    return out
+
+
 def model_assumptions(summaries: dict[str, dict]) -> list[str]:
     """What the solved models assume, read from their resolved cases (never from a fixed list)."""
     cases = [s["case"] for s in summaries.values()]
@@ -141,6 +168,8 @@ def model_assumptions(summaries: dict[str, dict]) -> list[str]:
             parts += [f"{b['name']} {b['outer_radius_nm'] - a['outer_radius_nm']:g} nm"
                       for a, b in zip(layers[:-1], layers[1:])]
             out.append(f"{label}: {', '.join(parts)} ({s['case']['geometry']}, perfectly bonded interfaces)")
+        else:
+            out.append(f"{label}: {geometry_text(s['case'])} (perfectly bonded interfaces)")
     laws = sorted({m.get("law", "linear-elastic") for c in cases for m in c["materials"].values()})
     plastic = plasticity_texts(summaries)
     out.append(f"{kinematics_text(summaries)}; material laws: {', '.join(laws)}; "
@@ -188,7 +217,7 @@ def failure_indicators(summaries: dict[str, dict]) -> list[dict]:
     without any such data are left out."""
     out = []
     for label, s in summaries.items():
-        for layer in s["case"]["layers"]:
+        for layer in case_regions(s["case"]):
             name = layer["name"]
             per = [(st["soc"], st["regions"][name]) for st in s["stages"]]
 
@@ -201,7 +230,7 @@ def failure_indicators(summaries: dict[str, dict]) -> list[dict]:
 
             row = {"model": label, "region": name, "tensile_strength_MPa": layer.get("tensile_strength_MPa"),
                    "fracture_toughness_MPa_sqrt_m": layer.get("fracture_toughness_MPa_sqrt_m"),
-                   "yield_strength_MPa": layer.get("yield_strength_MPa"), "outer_radius_nm": layer["outer_radius_nm"]}
+                   "yield_strength_MPa": layer.get("yield_strength_MPa"), "radius_nm": _radius(layer)}
             row["strength_ratio"], _ = worst("strength_ratio_max")
             row["strain_ratio"], _ = worst("fracture_strain_ratio_max")
             row["size_ratio"], size_soc = worst("size_ratio")
@@ -232,7 +261,7 @@ def _verdict(r: dict) -> str:
     elif r["strength_ratio"] is not None or r["strain_ratio"] is not None:
         parts.append("below its strength")
     if r["size_cracks_from_soc"] is not None:
-        parts.append(f"particles of {r['outer_radius_nm']:g} nm crack from SOC {r['size_cracks_from_soc']:.2f}")
+        parts.append(f"particles of {r['radius_nm']:g} nm crack from SOC {r['size_cracks_from_soc']:.2f}")
     elif r["size_ratio"] is not None:
         parts.append("no tension at any stage" if not r["size_ratio"] else "below the critical size")
     if r["yield_strength_MPa"] is not None:
@@ -264,7 +293,7 @@ def failure_lines(summaries: dict[str, dict]) -> list[str]:
         if r["tensile_strength_MPa"]:
             about.append(f"tensile strength {r['tensile_strength_MPa']:g} MPa")
         if r["fracture_toughness_MPa_sqrt_m"] and r["size_ratio"] is not None:
-            about.append(f"K_Ic {r['fracture_toughness_MPa_sqrt_m']:g} MPa m^1/2, radius {r['outer_radius_nm']:g} nm")
+            about.append(f"K_Ic {r['fracture_toughness_MPa_sqrt_m']:g} MPa m^1/2, radius {r['radius_nm']:g} nm")
         if r["yield_strength_MPa"] is not None:
             about.append(f"yield strength {r['yield_strength_MPa']:g} MPa")
         lines.append(f"- {r['model']}, {r['region']} ({'; '.join(about)}): {', '.join(facts)}: {_verdict(r)}")
