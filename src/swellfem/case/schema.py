@@ -306,20 +306,15 @@ class Case(Strict):
         """The resolved case in explicit units, as ``summary.json`` records it."""
         mats = self.resolved_materials()
         geo = self.geometry
-        layers = []
-        for layer, r in zip(getattr(geo, "layers", []), getattr(geo, "outer_radii_nm", [])):
-            m = mats[layer.material]
-            # the material's values (its summary without what names or sources it)
-            values = {k: v for k, v in m.to_summary().items() if k not in ("name", "role", "law", "sources", "assumptions")}
-            layers.append({"name": layer.name, "material": layer.material, "role": m.role, "outer_radius_nm": r,
-                           **values})
+        # each material's values (its summary without what names or sources it)
+        values = {name: {k: v for k, v in m.to_summary().items() if k not in ("name", "role", "law", "sources", "assumptions")}
+                  for name, m in mats.items()}
+        layers = [{"name": layer.name, "material": layer.material, "role": mats[layer.material].role,
+                   "outer_radius_nm": r, **values[layer.material]}
+                  for layer, r in zip(getattr(geo, "layers", []), getattr(geo, "outer_radii_nm", []))]
         radii = geo.region_radii
-        regions = []
-        for name, material in geo.region_materials.items():
-            values = {k: v for k, v in mats[material].to_summary().items()
-                      if k not in ("name", "role", "law", "sources", "assumptions")}
-            regions.append({"name": name, "material": material, "role": mats[material].role,
-                            "radius_nm": radii.get(name), **values})
+        regions = [{"name": name, "material": material, "role": mats[material].role, "radius_nm": radii.get(name),
+                    **values[material]} for name, material in geo.region_materials.items()]
         stages = {"mode": self.stages.mode, "soc": list(self.stages.soc)}
         if isinstance(self.stages, ShrinkingCoreStages):
             stages["front_width_nm"] = self.stages.front_width

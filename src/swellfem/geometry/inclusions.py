@@ -8,6 +8,7 @@ with a mesh vertex at the origin (where u_z is held).
 
 from __future__ import annotations
 
+from ..case.shapes.polytopes import unit_vectors
 from .shape import Shape
 from .tagging import fragment_regions, symmetry_cut, tag_physical_groups
 
@@ -106,13 +107,7 @@ class RodShape(_ParticleHostShape):
             rho = np.hypot(X[:, 0], X[:, 1])
             scale = np.minimum(1.0, s.radius / np.maximum(rho, 1e-300))
             P = np.stack([X[:, 0] * scale, X[:, 1] * scale, np.clip(X[:, 2], -s.length / 2, s.length / 2)], axis=1)
-        D = X - P
-        n = np.linalg.norm(D, axis=1)
-        out = np.zeros_like(X)
-        out[:, 2] = 1.0
-        ok = n > 1e-12 * s.extent_nm
-        out[ok] = D[ok] / n[ok, None]
-        return out
+        return unit_vectors(X - P, tol=1e-12 * s.extent_nm)
 
 
 class MatrixShape(_ParticleHostShape):

@@ -70,7 +70,6 @@ class PolyhedronShape(Shape):
         regions = fragment_regions(parts, 3)
         groups = tag_physical_groups(self, 3, regions, formulation)
         core_boundary = groups.get(self.interface_names()[0]) if len(self.region_names) > 1 else groups["surface"]
-        core_boundary = [f for f in core_boundary if f in {t for _, t in gmsh.model.getEntities(2)}]
         if s.rounding_radius > 0:  # the core's rounded edges and corners
             self.edge_entities = (2, [f for f in core_boundary if gmsh.model.getType(2, f) != "Plane"])
         else:  # its sharp edges: curves whose midpoint lies on two face planes of the core

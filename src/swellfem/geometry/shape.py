@@ -14,6 +14,7 @@ import dataclasses
 import json
 from typing import Any, ClassVar
 
+from ..case.shapes.polytopes import unit_vectors
 from .tags import AXIS_NAME, SURFACE_NAME, SYMMETRY_TAGS, interface_name
 
 Point3 = tuple[float, float, float]
@@ -43,18 +44,6 @@ class ProbeLine:
         if self.start is None and self.segments:
             object.__setattr__(self, "start", self.segments[0].start)
             object.__setattr__(self, "end", self.segments[-1].end)
-
-
-def radial_unit_vectors(X):
-    """Unit vectors from the origin to the points X (n, 3) (e_z at the origin)."""
-    import numpy as np
-
-    norm = np.linalg.norm(X, axis=1)
-    out = np.zeros_like(X)
-    out[:, 2] = 1.0
-    ok = norm > 0
-    out[ok] = X[ok] / norm[ok, None]
-    return out
 
 
 class Shape(abc.ABC):
@@ -102,7 +91,7 @@ class Shape(abc.ABC):
         the direction of the transversely isotropic shell law. Radial about the centre here."""
         import numpy as np
 
-        return radial_unit_vectors(np.asarray(X, float) - np.asarray(self.centre))
+        return unit_vectors(np.asarray(X, float) - np.asarray(self.centre))
 
     # --- physical groups ---------------------------------------------------------------
 

@@ -266,17 +266,11 @@ class MechanicsProblem:
         mesh = self.mesh
         R = self.loaded.shape.extent_nm
         c = np.asarray(self.loaded.shape.centre, dtype=float)
-        x = mesh.geometry.x
         mesh.topology.create_connectivity(0, mesh.topology.dim)
-        n_local = mesh.topology.index_map(0).size_local
-        vertex_nodes = dolfinx.mesh.entities_to_geometry(mesh, 0, np.arange(n_local, dtype=np.int32)).ravel()
         bcs = []
         zero = PETSc.ScalarType(0.0)
         for target, components in ((c, (0, 1, 2)), (c + [R, 0, 0], (1, 2)), (c + [0, R, 0], (2,))):
-            d = np.linalg.norm(x[vertex_nodes] - target, axis=1)
-            k = int(np.argmin(d)) if len(d) else -1
-            best = min(self.mesh.comm.allgather((float(d[k]) if k >= 0 else np.inf, self.mesh.comm.rank)))
-            vertices = np.array([k] if best[1] == self.mesh.comm.rank and k >= 0 else [], dtype=np.int32)
+            vertices = self._nearest_vertex(target)
             for comp in components:
                 dofs = fem.locate_dofs_topological(self.V.sub(comp), 0, vertices)
                 bcs.append(fem.dirichletbc(zero, dofs, self.V.sub(comp)))

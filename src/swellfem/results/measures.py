@@ -111,10 +111,11 @@ class StageEvaluator:
         dofmap = geo.dofmaps[0] if hasattr(type(geo), "dofmaps") else geo.dofmap
         self.geom_dofs = dofmap[:, : self.nv]  # vertex nodes (curved cells add edge nodes after them)
         self._setup_interfaces()
+        self._setup_sampled_stress()
         self._setup_axis(axial_points_per_layer)
         schema = loaded.shape.schema
-        self.centres = {name: np.asarray(c, float) for name, c in getattr(schema, "region_centres", {}).items()}
-        self.groups = dict(getattr(schema, "region_groups", {}))
+        self.centres = {name: np.asarray(c, float) for name, c in schema.region_centres.items()}
+        self.groups = dict(schema.region_groups)
         if lines is None:
             lines = [(line.name, line.start, line.end) for line in loaded.shape.probe_lines()]
         self._setup_lines(lines, line_points)
@@ -202,56 +203,74 @@ class StageEvaluator:
             }
         return out
 
-    # --- axis ------------------------------------------------------------------------
+    # --- sampled stress: the axis and probe lines --------------------------------------
+
+    def _setup_sampled_stress(self) -> None:
+        """The stress tensor of every law interpolated into one discontinuous field (each law
+        on its own cells), which the axial profile and the probe lines are sampled from."""
+        mesh, problem = self.mesh, self.problem
+        degree = max(problem.degree - 1, 1) if not problem.axisymmetric else problem.degree
+        self.sigma_h = fem.Function(fem.functionspace(mesh, ("DG", degree, (3, 3))))
+        points = self.sigma_h.function_space.element.interpolation_points
+        self.sigma_h_exprs = [
+            (fem.Expression(law.stress(problem.u), points),
+             np.concatenate([problem.loaded.cell_tags.find(t) for t in law.tags]).astype(np.int32))
+            for law in problem.laws
+        ]
+
+    def _interpolate_stress(self) -> None:
+        for expr, cells in self.sigma_h_exprs:
+            self.sigma_h.interpolate(expr, cells0=cells)
+
+    def _meridian(self, xyz: np.ndarray) -> np.ndarray:
+        """Mesh coordinates of the points xyz (n, 3): (r, z, 0) in 2D-axisymmetric, else xyz."""
+        if not self.problem.axisymmetric:
+            return xyz.copy()
+        pts = np.zeros_like(xyz)
+        pts[:, 0], pts[:, 1] = np.hypot(xyz[:, 0], xyz[:, 1]), xyz[:, 2]
+        return pts
+
+    def _cells_at(self, tree, pts: np.ndarray) -> np.ndarray:
+        """The first cell of ``tree`` holding each point (-1: none on this process)."""
+        coll = dolfinx.geometry.compute_collisions_points(tree, pts)
+        colliding = dolfinx.geometry.compute_colliding_cells(self.mesh, coll, pts)
+        found = np.full(len(pts), -1, dtype=np.int32)
+        for k in range(len(pts)):
+            links = colliding.links(k)
+            if len(links):
+                found[k] = links[0]
+        return found
+
+    def _sampled(self, pts: np.ndarray, found: np.ndarray) -> np.ndarray:
+        """The sampled stress (n, 3, 3) at the points, each from the process whose cell holds it
+        (NaN where none does)."""
+        mine = found >= 0
+        local = np.full((len(pts), 9), np.nan)
+        if mine.any():
+            local[mine] = self.sigma_h.eval(pts[mine], found[mine]).reshape(-1, 9)
+        S = np.full((len(pts), 9), np.nan)
+        for g in self.comm.allgather(local):
+            S = np.where(np.isnan(S), g, S)
+        return S.reshape(-1, 3, 3)
 
     def _setup_axis(self, n_per_layer: int) -> None:
         """Sample points of the shape's ``axis`` probe line, region by region."""
         mesh, problem = self.mesh, self.problem
-        degree = max(problem.degree - 1, 1) if not problem.axisymmetric else problem.degree
-        self.Qaxis = fem.functionspace(mesh, ("DG", degree))
-        self.sigma_zz = fem.Function(self.Qaxis)
-        points = self.Qaxis.element.interpolation_points
-        self.sigma_zz_exprs = [
-            (fem.Expression(law.stress(problem.u)[2, 2], points),
-             np.concatenate([problem.loaded.cell_tags.find(t) for t in law.tags]).astype(np.int32))
-            for law in problem.laws
-        ]
         lines = {line.name: line for line in problem.loaded.shape.probe_lines()}
         self.axis_points = []
         for seg in lines["axis"].segments if "axis" in lines else ():
             t = np.linspace(0.0, 1.0, n_per_layer)[:, None]
             xyz = (1 - t) * np.asarray(seg.start) + t * np.asarray(seg.end)
-            pts = np.zeros((len(t), 3))
-            if problem.axisymmetric:  # meridian coordinates (r, z)
-                pts[:, 0], pts[:, 1] = np.hypot(xyz[:, 0], xyz[:, 1]), xyz[:, 2]
-            else:
-                pts[:] = xyz
+            pts = self._meridian(xyz)
             cells = self.region_cells[seg.region]
             tree = dolfinx.geometry.bb_tree(mesh, mesh.topology.dim, entities=cells, padding=1e-9 * self.R)
-            coll = dolfinx.geometry.compute_collisions_points(tree, pts)
-            colliding = dolfinx.geometry.compute_colliding_cells(mesh, coll, pts)
-            found = np.full(len(t), -1, dtype=np.int32)
-            for k in range(len(t)):
-                links = colliding.links(k)
-                if len(links):
-                    found[k] = links[0]
-            self.axis_points.append((seg.region, xyz[:, 2], pts, found))
+            self.axis_points.append((seg.region, xyz[:, 2], pts, self._cells_at(tree, pts)))
 
     def _axial_profile(self) -> dict:
-        for expr, cells in self.sigma_zz_exprs:
-            self.sigma_zz.interpolate(expr, cells0=cells)
         z_all, s_all, reg_all = [], [], []
         for name, z, pts, found in self.axis_points:
-            mine = found >= 0
-            local = np.full(len(z), np.nan)
-            if mine.any():
-                local[mine] = self.sigma_zz.eval(pts[mine], found[mine]).ravel()
-            gathered = self.comm.allgather(local)
-            values = np.full(len(z), np.nan)
-            for g in gathered:
-                values = np.where(np.isnan(values), g, values)
             z_all += list(z)
-            s_all += list(values)
+            s_all += list(self._sampled(pts, found)[:, 2, 2])
             reg_all += [name] * len(z)
         return {
             "z_nm": [float(v) for v in z_all],
@@ -259,23 +278,10 @@ class StageEvaluator:
             "region": reg_all,
         }
 
-    # --- probe lines -----------------------------------------------------------------
-
     def _setup_lines(self, lines, n_points: int) -> None:
         """Sample points of each probe line and the owned cell that holds each (-1: none here)."""
         mesh, problem = self.mesh, self.problem
         self.lines = []
-        if not lines:
-            return
-        degree = max(problem.degree - 1, 1) if not problem.axisymmetric else problem.degree
-        self.Qline = fem.functionspace(mesh, ("DG", degree, (3, 3)))
-        self.sigma_line = fem.Function(self.Qline)
-        points = self.Qline.element.interpolation_points
-        self.sigma_line_exprs = [
-            (fem.Expression(law.stress(problem.u), points),
-             np.concatenate([problem.loaded.cell_tags.find(t) for t in law.tags]).astype(np.int32))
-            for law in problem.laws
-        ]
         owned = np.arange(self.n_owned, dtype=np.int32)
         tree = dolfinx.geometry.bb_tree(mesh, mesh.topology.dim, entities=owned, padding=1e-9 * self.R)
         tag_of = np.zeros(self.n_owned + mesh.topology.index_map(mesh.topology.dim).num_ghosts, dtype=np.int32)
@@ -286,11 +292,7 @@ class StageEvaluator:
             # end points just inside: a point on a curved boundary can miss the curved P2 cells
             t = np.linspace(1e-4, 1.0 - 1e-4, n_points)[:, None]
             xyz = (1 - t) * a + t * b
-            pts = np.zeros((n_points, 3))
-            if problem.axisymmetric:  # meridian coordinates (r, z)
-                pts[:, 0], pts[:, 1] = np.hypot(xyz[:, 0], xyz[:, 1]), xyz[:, 2]
-            else:
-                pts[:] = xyz
+            pts = self._meridian(xyz)
             found = self._cells_at(tree, pts)
             # a point on a curved boundary can miss the curved cells: step it inward (up to 1 %)
             length = float(np.linalg.norm(b - a))
@@ -304,45 +306,19 @@ class StageEvaluator:
                 towards = mid - xyz[missing]
                 norm = np.linalg.norm(towards, axis=1)[:, None]
                 xyz[missing] += inset * length * np.divide(towards, norm, out=np.zeros_like(towards), where=norm > 0)
-                if problem.axisymmetric:
-                    pts[missing, 0], pts[missing, 1] = np.hypot(xyz[missing, 0], xyz[missing, 1]), xyz[missing, 2]
-                else:
-                    pts[missing] = xyz[missing]
+                pts[missing] = self._meridian(xyz[missing])
                 found[missing] = self._cells_at(tree, pts[missing])
             local = [name_of.get(int(tag_of[c]), "") if c >= 0 else "" for c in found]
             regions = [next((r for r in col if r), None) for col in zip(*self.comm.allgather(local))]
-            direction = (b - a) / np.linalg.norm(b - a)
-            self.lines.append((name, a, b, direction, xyz, pts, found, regions))
-
-    def _cells_at(self, tree, pts: np.ndarray) -> np.ndarray:
-        """The first owned cell holding each point (-1: none on this process)."""
-        coll = dolfinx.geometry.compute_collisions_points(tree, pts)
-        colliding = dolfinx.geometry.compute_colliding_cells(self.mesh, coll, pts)
-        found = np.full(len(pts), -1, dtype=np.int32)
-        for k in range(len(pts)):
-            links = colliding.links(k)
-            if len(links):
-                found[k] = links[0]
-        return found
+            self.lines.append((name, a, b, (b - a) / length, xyz, pts, found, regions))
 
     def _line_profiles(self) -> dict:
         """Stresses along each probe line: the normal stress along the line (sigma_tt), von
         Mises, hydrostatic and max principal stress (MPa) at distance s_nm from its start;
         None where the point lies outside the body."""
-        if not self.lines:
-            return {}
-        for expr, cells in self.sigma_line_exprs:
-            self.sigma_line.interpolate(expr, cells0=cells)
         out = {}
         for name, a, b, direction, xyz, pts, found, regions in self.lines:
-            mine = found >= 0
-            local = np.full((len(pts), 9), np.nan)
-            if mine.any():
-                local[mine] = self.sigma_line.eval(pts[mine], found[mine]).reshape(-1, 9)
-            S = np.full((len(pts), 9), np.nan)
-            for g in self.comm.allgather(local):
-                S = np.where(np.isnan(S), g, S)
-            S = S.reshape(-1, 3, 3)
+            S = self._sampled(pts, found)
             t = np.broadcast_to(direction, (len(pts), 3)).copy()
             if self.problem.axisymmetric:  # components in the local (r, theta, z) basis
                 phi = np.arctan2(xyz[:, 1], xyz[:, 0])
@@ -465,25 +441,16 @@ class StageEvaluator:
         if self.problem.axisymmetric:
             return np.stack([x[:, 0], np.zeros(len(x)), x[:, 1]], axis=1)
         if self.problem.formulation == "3d":  # the centre may translate (zero net rigid motion)
-            centre = self._centre_displacement(disp)
-            return np.pad(x, ((0, 0), (0, 3 - x.shape[1]))) - centre
+            centre = self._at_nearest_node(np.zeros(3), disp)
+            return np.pad(x, ((0, 0), (0, 3 - x.shape[1]))) - np.pad(centre, (0, 3 - len(centre)))
         return np.pad(x, ((0, 0), (0, 3 - x.shape[1])))
 
-    def _centre_displacement(self, disp: np.ndarray) -> np.ndarray:
-        """The displacement of the vertex nearest the centre (all ranks agree)."""
-        x = self.mesh.geometry.x
-        d = np.linalg.norm(x, axis=1)
+    def _at_nearest_node(self, point: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """``values`` (one row per geometry node of this process) at the node nearest ``point``
+        (x, y, z in nm; all ranks agree)."""
+        d = np.linalg.norm(self._positions3(np.arange(len(values))) - point, axis=1)
         k = int(np.argmin(d)) if len(d) else -1
-        local = (float(d[k]) if k >= 0 else np.inf, disp[k] if k >= 0 else np.zeros(disp.shape[1]))
-        best = min(self.comm.allgather(local), key=lambda t: t[0])
-        return np.pad(np.asarray(best[1]), (0, 3 - disp.shape[1]))
-
-    def _deformed_point(self, point: np.ndarray, deformed: np.ndarray) -> np.ndarray:
-        """The deformed position of the geometry node nearest ``point`` (all ranks agree), nm."""
-        x = self._positions3(np.arange(len(deformed)))
-        d = np.linalg.norm(x - point, axis=1)
-        k = int(np.argmin(d)) if len(d) else -1
-        local = (float(d[k]) if k >= 0 else np.inf, deformed[k] if k >= 0 else np.zeros(3))
+        local = (float(d[k]) if k >= 0 else np.inf, values[k] if k >= 0 else np.zeros(values.shape[1]))
         return np.asarray(min(self.comm.allgather(local), key=lambda t: t[0])[1])
 
     def _group_summaries(self, regions: dict) -> dict:
@@ -534,7 +501,7 @@ class StageEvaluator:
             S, P = avg[owned], deformed[owned]
             centre = self.centres.get(name)
             if centre is not None and np.any(centre != 0):  # a particle: about its own (moved) centre
-                P = P - self._deformed_point(centre, deformed)
+                P = P - self._at_nearest_node(centre, deformed)
             m = stress_measures(S, P, centre_tol=1e-9 * self.R)
             regions[name] = {
                 "von_mises_max_MPa": self._reduce(m["von_mises"], "max"),
@@ -568,6 +535,8 @@ class StageEvaluator:
         deformed = factor * self.comm.allreduce(fem.assemble_scalar(self.det_form), op=MPI.SUM)
         energy = factor * self.comm.allreduce(fem.assemble_scalar(self.energy_form), op=MPI.SUM)
         interfaces = self._interface_normal_stress(nodal)
+        if self.axis_points or self.lines:
+            self._interpolate_stress()
         for key, values in interfaces.items():
             strength = self.adhesion.get(key)
             values["adhesion_ratio_max"] = values["normal_stress_max_MPa"] / strength if strength else None

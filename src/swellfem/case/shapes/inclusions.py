@@ -53,6 +53,11 @@ class ParticleSet(Strict):
     def region_name(self, k: int) -> str:
         return f"{self.name}[{k}]"
 
+    @property
+    def volume_nm3(self) -> float:
+        """The volume of one particle, nm^3."""
+        return 4 / 3 * math.pi * self.radius**3
+
 
 class Film(Strict):
     """An outer film of uniform thickness around the body (e.g. a carbon coating)."""
@@ -99,8 +104,7 @@ class HostWithParticles(ShapeSchema):
         p = self.particles
         if p.positions is not None:
             return [tuple(map(float, c)) for c in p.positions]
-        n = p.count if p.count is not None else round(p.volume_fraction * self.host_volume_nm3
-                                                      / (4 / 3 * math.pi * p.radius**3))
+        n = p.count if p.count is not None else round(p.volume_fraction * self.host_volume_nm3 / p.volume_nm3)
         if n < 1:
             raise ValueError(f"volume_fraction {p.volume_fraction:g} is less than one particle in this body")
         rng = random.Random(p.seed)
@@ -139,6 +143,11 @@ class HostWithParticles(ShapeSchema):
         for name in names:
             if names.count(name) > 1:
                 raise ValueError(f"region name '{name}' is used twice")
+
+    @property
+    def particle_volume_fraction(self) -> float:
+        """The particles' share of the host's volume."""
+        return len(self.centres) * self.particles.volume_nm3 / self.host_volume_nm3
 
     @property
     def on_axis(self) -> bool:
@@ -223,7 +232,7 @@ class HostWithParticles(ShapeSchema):
     def _describe_particles(self) -> str:
         p = self.particles
         how = (f"at random (seed {p.seed}, min_gap {p.min_gap:g} nm)" if p.random else "at listed positions")
-        fraction = len(self.centres) * 4 / 3 * math.pi * p.radius**3 / self.host_volume_nm3
+        fraction = self.particle_volume_fraction
         return (f"{len(self.centres)} {p.name} particles of radius {p.radius:g} nm {how}, "
                 f"{100 * fraction:.3g} % of the {self.name} by volume")
 
@@ -231,7 +240,7 @@ class HostWithParticles(ShapeSchema):
         p = self.particles
         return {"particle_radius_nm": p.radius, "particle_count": len(self.centres),
                 "particle_centres_nm": {n: list(c) for n, c in zip(self.particle_names, self.centres)},
-                "particle_volume_fraction": len(self.centres) * 4 / 3 * math.pi * p.radius**3 / self.host_volume_nm3,
+                "particle_volume_fraction": self.particle_volume_fraction,
                 "placement": "random" if p.random else "listed", "seed": p.seed if p.random else None,
                 "min_gap_nm": p.min_gap, "smallest_gap_nm": self.smallest_gap_nm}
 

@@ -23,7 +23,7 @@ import math
 import re
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
@@ -50,8 +50,6 @@ class MeshFile(ShapeSchema):
     length_unit: LengthNm = "1 nm"  # type: ignore[assignment]
     regions: Annotated[list[MeshFileRegion], Field(min_length=1)]
     interface_list: list[tuple[RegionName, RegionName]] | None = Field(default=None, alias="interfaces")
-
-    stage_modes: ClassVar[tuple[str, ...]] = ("uniform",)
 
     @model_validator(mode="after")
     def _consistent(self) -> "MeshFile":

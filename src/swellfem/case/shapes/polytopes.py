@@ -19,6 +19,17 @@ import math
 import numpy as np
 
 
+def unit_vectors(D: np.ndarray, tol: float = 0.0) -> np.ndarray:
+    """The rows of D (n, 3) scaled to unit length; e_z where a row is not longer than ``tol``."""
+    D = np.asarray(D, float)
+    length = np.linalg.norm(D, axis=1)
+    out = np.zeros_like(D)
+    out[:, 2] = 1.0
+    ok = length > tol
+    out[ok] = D[ok] / length[ok, None]
+    return out
+
+
 def _signed(v, signs):
     return [tuple(float(a * s) for a, s in zip(v, sg)) for sg in signs]
 
@@ -194,14 +205,9 @@ class Polytope:
         P (the shells around it); radial about the origin for points inside P."""
         X = np.asarray(X, float).reshape(-1, 3)
         D = X - self.nearest_points(X)
-        length = np.linalg.norm(D, axis=1)
-        out = np.zeros_like(X)
-        out[:, 2] = 1.0
-        inside = length <= 1e-12 * max(self.circumradius_nm, 1.0)
-        out[~inside] = D[~inside] / length[~inside, None]
-        r = np.linalg.norm(X, axis=1)
-        radial = inside & (r > 0)
-        out[radial] = X[radial] / r[radial, None]
+        inside = np.linalg.norm(D, axis=1) <= 1e-12 * max(self.circumradius_nm, 1.0)
+        out = unit_vectors(D)
+        out[inside] = unit_vectors(X[inside])
         return out
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import ufl
 
-from ...geometry.shape import radial_unit_vectors
+from ...case.shapes.polytopes import unit_vectors
 from .base import LawContext, RegionMaterial
 from .isotropic import _check_J, _spectral, _sym, sym_eig
 from .quadrature import InvertedElementError, PointResponse, QuadratureLaw, difference_tangent
@@ -45,7 +45,7 @@ def slack(e: np.ndarray, s0: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.
 
 def radial_normal(X: np.ndarray) -> np.ndarray:
     """Unit vectors from the origin to the points X (n, 3) (e_z at the origin)."""
-    return radial_unit_vectors(X)
+    return unit_vectors(X)
 
 
 class TransverselyIsotropic(QuadratureLaw):
