@@ -3,9 +3,9 @@
 Checked statically from the source (every import, also those inside functions):
 case -> geometry -> physics -> potassiation -> results -> studies -> cli, with view (pictures
 of written results) used by studies only. ``swellfem`` (the version), ``swellfem._backend``
-(import order of the FEniCSx stack), ``swellfem.exact`` (analytic solutions) and
-``swellfem.sphere1d`` (the 1D spherical reference solver) are the ground floor; the case,
-geometry and view steps never reach dolfinx.
+(import order of the FEniCSx stack), ``swellfem.exact`` (analytic solutions),
+``swellfem.formatting`` (numbers as text) and ``swellfem.sphere1d`` (the 1D spherical reference
+solver) are the ground floor; the case, geometry and view steps never reach dolfinx.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ import ast
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src"
-GROUND = {"swellfem", "swellfem._backend", "swellfem.exact", "swellfem.interrupt", "swellfem.sphere1d"}
+GROUND = {"swellfem", "swellfem._backend", "swellfem.exact", "swellfem.formatting", "swellfem.interrupt",
+          "swellfem.sphere1d"}
 #: the steps each step may import (besides itself and the ground floor)
 ALLOWED = {
     "case": set(),

@@ -97,6 +97,27 @@ def _parser() -> argparse.ArgumentParser:
     sw.add_argument("-q", "--quiet", action="store_true")
     sw.add_argument("--overwrite", action="store_true",
                     help="replace another sweep's result in OUTDIR (the same sweep resumes without it)")
+    sw.add_argument("--shard", default=None, metavar="K/N",
+                    help="run only shard K of N (1-based; point i of the sweep goes to shard i %% N + 1), e.g. one "
+                         "task of a SLURM job array; shards may share OUTDIR; no results.csv: 'swellfem sweep-merge' "
+                         "builds it")
+
+    sm = sub.add_parser("sweep-merge", help="collect the points of sweep shards (--shard K/N) into OUTDIR; "
+                                            "results.csv and plots as one run of the whole sweep writes them")
+    sm.add_argument("sweep", type=Path, help="the sweep file the shards ran")
+    sm.add_argument("shards", type=Path, nargs="*", metavar="SHARD_DIR",
+                    help="output directories of the shards (none: OUTDIR holds all the points already)")
+    sm.add_argument("-o", "--output", type=Path, default=None, help="output directory (default: results/<file stem>)")
+    sm.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                    help="the --set overrides the shards ran with")
+    sm.add_argument("-q", "--quiet", action="store_true")
+    sm.add_argument("--overwrite", action="store_true", help="replace another sweep's result in OUTDIR")
+
+    tr = sub.add_parser("tem-report", help="compare a yolk-shell sweep with the in situ TEM of Bi@N-CNCs "
+                                           "(cases/validation/): OUTDIR/tem_report.md")
+    tr.add_argument("sweep_output", type=Path, help="the sweep's output directory (with results.csv)")
+    tr.add_argument("--particle", default="Bi", help="the particle's region (default Bi)")
+    tr.add_argument("--wall", default="cage", help="the cage wall's region (default cage)")
 
     sub.add_parser("materials", help="list the material library with sources")
     return p
@@ -150,7 +171,12 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _terminate)
     signal.signal(signal.SIGINT, _terminate)
     try:
-        args = _parser().parse_args(argv)
+        parser = _parser()
+        args, extra = parser.parse_known_args(argv)
+        if extra and args.command == "sweep-merge" and not any(e.startswith("-") for e in extra):
+            args.shards += [Path(e) for e in extra]  # SHARD_DIR... after -o OUTDIR
+        elif extra:
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
         from .case import CaseError
         from .geometry.meshing import ExportError
         from .results.files import OutputError
@@ -178,16 +204,40 @@ def _dispatch(args) -> int:
         print(format_library())
         return 0
     if args.command == "sweep":
-        from .studies.sweep import load_sweep
+        from .studies.sweep import load_sweep, parse_shard
         from .studies.sweep_run import EXIT_SOME_FAILED, run_sweep
 
         if args.jobs < 1:
             return _error(f"--jobs {args.jobs}: must be at least 1", EXIT_BAD_INPUT)
-        load_sweep(args.sweep, args.overrides)  # bad input fails before anything runs
+        shard = None
+        if args.shard is not None:
+            try:
+                shard = parse_shard(args.shard)
+            except ValueError as exc:
+                return _error(str(exc), EXIT_BAD_INPUT)
+        loaded = load_sweep(args.sweep, args.overrides)  # bad input fails before anything runs
         outdir = args.output or Path("results") / args.sweep.stem
         counts = run_sweep(args.sweep, outdir, jobs=args.jobs, overrides=args.overrides, log=_progress_log(args.quiet),
-                           progress=not args.quiet, overwrite=args.overwrite)
+                           progress=not args.quiet, overwrite=args.overwrite, shard=shard, loaded=loaded)
         return EXIT_SOME_FAILED if counts["failed"] else 0
+    if args.command == "sweep-merge":
+        from .studies.sweep import load_sweep
+        from .studies.sweep_run import EXIT_SOME_FAILED, merge_sweep
+
+        loaded = load_sweep(args.sweep, args.overrides)
+        outdir = args.output or Path("results") / args.sweep.stem
+        counts = merge_sweep(args.sweep, outdir, args.shards, overrides=args.overrides, log=_progress_log(args.quiet),
+                             overwrite=args.overwrite, loaded=loaded)
+        return EXIT_SOME_FAILED if counts["failed"] else 0
+    if args.command == "tem-report":
+        from .studies.tem import TemReportError, write_tem_report
+
+        try:
+            path = write_tem_report(args.sweep_output, args.particle, args.wall)
+        except TemReportError as exc:
+            return _error(str(exc), EXIT_BAD_INPUT)
+        print(f"wrote {path}")
+        return 0
     if args.command == "view":
         from .view import ViewError, view
 

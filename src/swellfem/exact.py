@@ -6,6 +6,7 @@ Units follow the caller: lengths in nm and moduli in MPa give stresses in MPa.
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
 
@@ -339,7 +340,8 @@ class HillSphere:
 @dataclasses.dataclass(frozen=True)
 class AnisotropicLayeredSphere:
     """Concentric layers with a radially symmetric stiffness, uniform eigenstrains, optional
-    central cavity with an internal pressure, free outer surface; small strain (GUIDE section 8,
+    central cavity with an internal pressure, free outer surface (or one under an external
+    pressure ``outer_pressure``, MPa, pushing inward); small strain (GUIDE section 8,
     docs/carbon_laws.md section 2, "Exact check").
 
     Per layer: eps_r = du/dr - eps*_r, eps_t = u/r - eps*_t (mechanical strains),
@@ -359,7 +361,7 @@ class AnisotropicLayeredSphere:
     u = A_i b_i (r / b_i)^n1 + B_i a_i (r / a_i)^n2 + k_i r (normalised constants, so A and B
     are strains; B_0 = 0 in a solid innermost layer, regular at the centre, which needs n1 > 0).
     Continuity of u and sigma_r at the interfaces, sigma_r = -p on the cavity wall and
-    sigma_r = 0 on the outer surface fix A and B.
+    sigma_r = -outer_pressure (0 by default) on the outer surface fix A and B.
     """
 
     radii: tuple[float, ...]
@@ -375,6 +377,7 @@ class AnisotropicLayeredSphere:
     k: tuple[float, ...]
     A: tuple[float, ...]
     B: tuple[float, ...]
+    outer_pressure: float = 0.0
 
     # --- stiffness helpers --------------------------------------------------------------------
     @staticmethod
@@ -426,9 +429,10 @@ class AnisotropicLayeredSphere:
     # --- solution --------------------------------------------------------------------------------
     @classmethod
     def solve(cls, radii, C_rr, C_rt, C_tt, eigenstrain_r=0.0, eigenstrain_t=0.0, cavity_radius: float = 0.0,
-              pressure: float = 0.0) -> "AnisotropicLayeredSphere":
+              pressure: float = 0.0, outer_pressure: float = 0.0) -> "AnisotropicLayeredSphere":
         """``radii``: the outer radii of the layers (increasing); stiffnesses and eigenstrains one
-        per layer (or a scalar for all); ``pressure`` on the cavity wall (needs ``cavity_radius``)."""
+        per layer (or a scalar for all); ``pressure`` on the cavity wall (needs ``cavity_radius``),
+        ``outer_pressure`` on the outer surface (MPa, both positive in compression)."""
         radii = np.atleast_1d(np.asarray(radii, dtype=float))
         n = len(radii)
 
@@ -517,23 +521,24 @@ class AnisotropicLayeredSphere:
             row += 1
         _, sr = rows(n - 1, bounds[-1])
         put(n - 1, sr, 1.0)
+        rhs[row] += -float(outer_pressure) / scale
         row += 1
         assert row == m
         sol = np.linalg.solve(M, rhs)
         A = sol[:n]
         B = np.concatenate([[0.0], sol[n:]]) if solid else sol[n:]
         return cls(tuple(radii), tuple(Crr), tuple(Crt), tuple(Ctt), tuple(er), tuple(et), a0, float(pressure),
-                   tuple(n1), tuple(n2), tuple(k), tuple(A), tuple(B))
+                   tuple(n1), tuple(n2), tuple(k), tuple(A), tuple(B), float(outer_pressure))
 
     @classmethod
     def isotropic(cls, radii, E, nu, eigenstrain, cavity_radius: float = 0.0,
-                  pressure: float = 0.0) -> "AnisotropicLayeredSphere":
+                  pressure: float = 0.0, outer_pressure: float = 0.0) -> "AnisotropicLayeredSphere":
         """Isotropic layers (E, nu, isotropic eigenstrain per layer): the case of
         :class:`LayeredSphere` (and of a Lame hollow sphere with a cavity)."""
         n = len(np.atleast_1d(radii))
         E, nu, e = (np.broadcast_to(np.asarray(v, dtype=float), (n,)) for v in (E, nu, eigenstrain))
         C = np.array([cls.isotropic_stiffness(Ei, ni) for Ei, ni in zip(E, nu)])
-        return cls.solve(radii, C[:, 0], C[:, 1], C[:, 2], e, e, cavity_radius, pressure)
+        return cls.solve(radii, C[:, 0], C[:, 1], C[:, 2], e, e, cavity_radius, pressure, outer_pressure)
 
     # --- fields ----------------------------------------------------------------------------------
     def layer_of(self, r) -> np.ndarray:
@@ -603,3 +608,122 @@ class AnisotropicLayeredSphere:
         if r[0] == 0.0:
             r = r[1:]  # the centre: the limit is approached by the samples next to it
         return spherical_extrema(self.sigma_r(r, layer), self.sigma_t(r, layer))
+
+
+# --- yolk-shell sphere: a swelling yolk in a shell across a void gap, frictionless contact ------
+
+
+def yolk_shell_onset_theta(a: float, b: float, beta: float, convention: str = "cube-root",
+                           shell_beta: float = 0.0) -> float:
+    """theta at which a free yolk (outer radius ``a`` nm, volumetric swelling ``beta`` at theta = 1)
+    reaches the inner radius ``b`` nm of a free shell that swells uniformly by ``shell_beta``:
+    a s(beta theta) = b s(shell_beta theta) (a free body under uniform swelling is stress-free, in
+    small and in finite strain). cube-root: theta = (b^3 - a^3) / (a^3 beta - b^3 shell_beta);
+    linear: theta = 3 (b - a) / (a beta - b shell_beta). May exceed 1; inf when the gap never closes."""
+    if not 0 < a <= b:
+        raise ValueError(f"need 0 < a <= b, got a={a}, b={b}")
+    if convention == "cube-root":
+        num, den = b**3 - a**3, a**3 * beta - b**3 * shell_beta
+    elif convention == "linear":
+        num, den = 3 * (b - a), a * beta - b * shell_beta
+    else:
+        raise ValueError(f"unknown convention {convention!r} (cube-root or linear)")
+    if num == 0.0:
+        return 0.0
+    return num / den if den > 0 else math.inf
+
+
+@dataclasses.dataclass(frozen=True)
+class YolkShellSphere:
+    """A yolk (layers to radius a) inside a shell (layers from b to c) across a void a < r < b;
+    small strain, linear elastic, uniform eigenstrain per layer, frictionless contact (GUIDE 3).
+
+    Everything in the reference configuration. With the free displacements u_y(a), u_s(b) (no
+    contact) and the compliances C_y = -u_y(a) per unit outer pressure on the yolk and
+    C_s = u_s(b) per unit cavity pressure on the shell (nm/MPa):
+    free gap g0 = b + u_s(b) - a - u_y(a), contact pressure p = max(0, -g0 / (C_y + C_s)) (MPa),
+    gap = g0 + p (C_y + C_s) (nm; 0 in contact). ``yolk`` and ``shell`` are the
+    :class:`AnisotropicLayeredSphere` solutions under p. Layers are numbered from the centre:
+    the yolk layers, then the shell layers (the void is no layer).
+    """
+
+    yolk: AnisotropicLayeredSphere
+    shell: AnisotropicLayeredSphere
+    free_gap_nm: float
+    contact_pressure_MPa: float
+    gap_nm: float
+    compliance_yolk_nm_per_MPa: float
+    compliance_shell_nm_per_MPa: float
+
+    @classmethod
+    def solve(cls, yolk_radii, yolk_E, yolk_nu, yolk_eigenstrain, gap_outer_radius: float,
+              shell_radii, shell_E, shell_nu, shell_eigenstrain=0.0) -> "YolkShellSphere":
+        """Radii in nm (outer radii of the layers, increasing), E in MPa, eigenstrains the linear
+        isotropic eigenstrain s - 1 per layer (or one for all); ``gap_outer_radius`` b >= a (nm;
+        b = a is a frictionless interface without a gap)."""
+        a = float(np.atleast_1d(yolk_radii)[-1])
+        b = float(gap_outer_radius)
+        if not b >= a:
+            raise ValueError(f"gap_outer_radius b = {b} must be >= the yolk radius a = {a}")
+        iso = AnisotropicLayeredSphere.isotropic
+        y_free = iso(yolk_radii, yolk_E, yolk_nu, yolk_eigenstrain)
+        s_free = iso(shell_radii, shell_E, shell_nu, shell_eigenstrain, cavity_radius=b)
+        C_y = -float(iso(yolk_radii, yolk_E, yolk_nu, 0.0, outer_pressure=1.0).u(a))
+        C_s = float(iso(shell_radii, shell_E, shell_nu, 0.0, cavity_radius=b, pressure=1.0).u(b))
+        g0 = b + float(s_free.u(b)) - a - float(y_free.u(a))
+        p = max(0.0, -g0 / (C_y + C_s))
+        yolk = iso(yolk_radii, yolk_E, yolk_nu, yolk_eigenstrain, outer_pressure=p)
+        shell = iso(shell_radii, shell_E, shell_nu, shell_eigenstrain, cavity_radius=b, pressure=p)
+        return cls(yolk, shell, g0, p, g0 + p * (C_y + C_s), C_y, C_s)
+
+    @property
+    def yolk_radius_nm(self) -> float:
+        return self.yolk.radii[-1]
+
+    @property
+    def gap_outer_radius_nm(self) -> float:
+        return self.shell.cavity_radius
+
+    @property
+    def in_contact(self) -> bool:
+        return self.contact_pressure_MPa > 0.0
+
+    def _field(self, name: str, r) -> np.ndarray:
+        r = np.asarray(r, dtype=float)
+        flat = np.atleast_1d(r).ravel()
+        out = np.full(flat.shape, np.nan)
+        a, b, c = self.yolk_radius_nm, self.gap_outer_radius_nm, self.shell.radii[-1]
+        for part, m in ((self.yolk, (flat >= 0) & (flat <= a)), (self.shell, (flat >= b) & (flat <= c))):
+            if m.any():
+                # the centre as its limit (r^(n1 - 1) with n1 = 1 + rounding is 0 at r = 0 exactly)
+                out[m] = getattr(part, name)(np.where(flat[m] == 0.0, 1e-12 * a, flat[m]))
+        return out.reshape(r.shape)
+
+    def displacement(self, r) -> np.ndarray:
+        """u (nm) in the yolk (0 <= r <= a) and the shell (b <= r <= c); NaN elsewhere."""
+        return self._field("u", r)
+
+    def sigma_rr(self, r) -> np.ndarray:
+        """Radial stress (MPa) in the yolk and the shell; NaN in the void and outside."""
+        return self._field("sigma_r", r)
+
+    def sigma_tt(self, r) -> np.ndarray:
+        """Hoop stress (MPa) in the yolk and the shell; NaN in the void and outside."""
+        return self._field("sigma_t", r)
+
+    def _part(self, layer: int) -> tuple[AnisotropicLayeredSphere, int]:
+        ny = len(self.yolk.radii)
+        if 0 <= layer < ny:
+            return self.yolk, layer
+        if ny <= layer < ny + len(self.shell.radii):
+            return self.shell, layer - ny
+        raise ValueError(f"no layer {layer}")
+
+    def layer_samples(self, layer: int, n: int = 2001) -> np.ndarray:
+        part, i = self._part(layer)
+        return part.layer_samples(i, n)
+
+    def region_extrema(self, layer: int) -> dict[str, float]:
+        """Exact per-region extrema (MPa) of layer ``layer`` (yolk layers first, then shell)."""
+        part, i = self._part(layer)
+        return part.region_extrema(i)

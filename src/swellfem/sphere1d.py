@@ -18,7 +18,8 @@ The swelling stretch is s = (1 + beta theta)^(1/3) ("cube-root") or 1 + beta the
   Cauchy sigma = tau / Je, Je = exp(tr ee). J2 return mapping in the log strains (the
   exponential-map algorithm, which in principal axes is exactly the small-strain radial return).
   Total-Lagrangian equilibrium with P_r = Js tau_r / lr, P_t = Js tau_t / lt:
-  int (P_r dv/dR + 2 P_t v / R) R^2 dR = a^2 p lt(a)^2 v(a)   (follower cavity pressure).
+  int (P_r dv/dR + 2 P_t v / R) R^2 dR = a^2 p lt(a)^2 v(a) - b^2 p_o lt(b)^2 v(b)
+  (follower cavity pressure p; follower outer pressure p_o on the outer surface R = b, default 0).
 * ``kinematics="small"``: eps_r = du/dR, eps_t = u/R, eigenstrain s - 1, eps_e = eps - (s-1) I -
   eps_p, sigma = lam tr(eps_e) I + 2 mu eps_e, the same radial return, equilibrium and pressure
   in the reference configuration.
@@ -649,6 +650,7 @@ class Sphere1D:
             self.phi_min[self._por] = self._pc["phi0"]
         self.theta = np.zeros_like(R)
         self.pressure_MPa = 0.0
+        self.outer_pressure_MPa = 0.0
         self._committed = self._evaluate(self.u, self.theta, 0.0, self.ep_r, self.epbar, tangent=False)
         self.newton_iterations: list[int] = []
         self.residual_history: list[float] = []
@@ -676,7 +678,8 @@ class Sphere1D:
     #: central-difference step (in strain) of the porous tangent
     FD_STEP = 1e-8
 
-    def _evaluate(self, u, theta, pressure, ep_r_n, epbar_n, tangent=True, ep_t_n=None, phi_min_n=None):
+    def _evaluate(self, u, theta, pressure, ep_r_n, epbar_n, tangent=True, ep_t_n=None, phi_min_n=None,
+                  outer_pressure=0.0):
         """Stresses, internal forces (and tangent) at the displacement ``u`` from the committed
         plastic state (``ep_t_n`` / ``phi_min_n`` None: the committed one). Returns None when a
         stretch is not positive (finite kinematics) or a value is not finite."""
@@ -776,6 +779,9 @@ class Sphere1D:
         if self.cavity_radius_nm > 0:
             a = self.cavity_radius_nm
             res[0] -= pressure * a**2 * (lt_a**2 if finite else 1.0)
+        lt_b = 1 + u[-1] / self.R_out
+        if outer_pressure != 0.0:  # follower load on the (deformed) outer surface
+            res[-1] += outer_pressure * self.R_out**2 * (lt_b**2 if finite else 1.0)
         out["residual"] = res
         if not tangent:
             return out
@@ -797,19 +803,21 @@ class Sphere1D:
         np.add.at(band, (rows.ravel(), (cols - rows + 2).ravel()), ke.ravel())
         if self.cavity_radius_nm > 0 and finite:
             band[0, 2] -= pressure * 2 * self.cavity_radius_nm * lt_a
+        if outer_pressure != 0.0 and finite:
+            band[-1, 2] += outer_pressure * 2 * self.R_out * lt_b
         out["band"] = band
         return out
 
 
     # --- Newton ------------------------------------------------------------------------------
-    def _newton(self, theta, pressure):
+    def _newton(self, theta, pressure, outer_pressure=0.0):
         """Solve one substep from the committed state; returns (u, state, iterations) or raises
         _Failed."""
         u = self.u.copy()
         hist: list[float] = []
         self.residual_history = hist
         for it in range(self.max_iterations + 1):
-            ev = self._evaluate(u, theta, pressure, self.ep_r, self.epbar)
+            ev = self._evaluate(u, theta, pressure, self.ep_r, self.epbar, outer_pressure=outer_pressure)
             if ev is None:
                 raise _Failed("a stretch lr or lt became non-positive (or a value non-finite)")
             res = ev["residual"].copy()
@@ -863,26 +871,28 @@ class Sphere1D:
         return out
 
     def step(self, theta: Callable[[np.ndarray], np.ndarray] | float, pressure_MPa: float = 0.0,
-             increments: int = 20) -> Sphere1DResult:
-        """Ramp theta and the cavity pressure linearly from the last converged values to
-        ``theta`` / ``pressure_MPa`` in ``increments`` equal substeps (halved on a Newton
-        failure, up to ``max_cuts`` times below the nominal size), commit, and return the result.
-        Raises :class:`Sphere1DError` when the substep cannot be cut further."""
+             increments: int = 20, outer_pressure_MPa: float = 0.0) -> Sphere1DResult:
+        """Ramp theta, the cavity pressure and the outer pressure (MPa, Cauchy on the deformed
+        surface, compression positive) linearly from the last converged values to ``theta`` /
+        ``pressure_MPa`` / ``outer_pressure_MPa`` in ``increments`` equal substeps (halved on a
+        Newton failure, up to ``max_cuts`` times below the nominal size), commit, and return the
+        result. Raises :class:`Sphere1DError` when the substep cannot be cut further."""
         if increments < 1:
             raise ValueError("increments must be >= 1")
         if pressure_MPa != 0.0 and self.cavity_radius_nm == 0.0:
             raise ValueError("a pressure needs a cavity (cavity_radius_nm > 0)")
         th0, th1 = self.theta.copy(), self.theta_at(theta)
         p0, p1 = self.pressure_MPa, float(pressure_MPa)
+        q0, q1 = self.outer_pressure_MPa, float(outer_pressure_MPa)
         nominal = 1.0 / increments
         dt, t = nominal, 0.0
         iters: list[int] = []
         while t < 1.0 - 1e-12:
             dt = min(dt, 1.0 - t)
             tn = 1.0 if t + dt >= 1.0 - 1e-12 else t + dt
-            th, p = th0 + tn * (th1 - th0), p0 + tn * (p1 - p0)
+            th, p, q = th0 + tn * (th1 - th0), p0 + tn * (p1 - p0), q0 + tn * (q1 - q0)
             try:
-                u, ev, it = self._newton(th, p)
+                u, ev, it = self._newton(th, p, q)
             except _Failed as exc:
                 if dt < nominal * 0.5**self.max_cuts:
                     raise Sphere1DError(f"load step failed at load fraction {t:.6g} -> {tn:.6g} after "
@@ -890,16 +900,31 @@ class Sphere1D:
                 dt *= 0.5
                 self.cutbacks += 1
                 continue
-            self.u, self.theta, self.pressure_MPa = u, th, p
+            self.u, self.theta, self.pressure_MPa, self.outer_pressure_MPa = u, th, p, q
             self.ep_r, self.ep_t, self.epbar, self.phi_min = ev["ep_r"], ev["ep_t"], ev["epbar"], ev["phi_min"]
             self._committed = ev
             iters.append(it)
             t = tn
             if it <= 4:
                 dt = min(nominal, 1.5 * dt)
-        self.theta, self.pressure_MPa = th1, p1
+        self.theta, self.pressure_MPa, self.outer_pressure_MPa = th1, p1, q1
         self.newton_iterations += iters
         return self.result(iters)
+
+    _STATE = ("u", "theta", "pressure_MPa", "outer_pressure_MPa", "ep_r", "ep_t", "epbar", "phi_min",
+              "_committed", "newton_iterations", "cutbacks")
+
+    def save_state(self) -> dict:
+        """A copy of the committed state (displacements, loads, plastic state), for
+        :meth:`restore_state`: to try a step and go back (e.g. a contact pressure search)."""
+        return {k: (getattr(self, k).copy() if hasattr(getattr(self, k), "copy") else getattr(self, k))
+                for k in self._STATE}
+
+    def restore_state(self, state: dict) -> None:
+        """Return to a state of :meth:`save_state` (which stays valid for further restores)."""
+        for k in self._STATE:
+            v = state[k]
+            setattr(self, k, v.copy() if hasattr(v, "copy") else v)
 
     def result(self, newton_iterations: list[int] | None = None) -> Sphere1DResult:
         """The committed state at the material points (see :class:`Sphere1DResult`)."""
@@ -942,3 +967,196 @@ class Sphere1D:
 
 class _Failed(Exception):
     pass
+
+
+# --- yolk-shell: a swelling yolk inside a shell across a void gap, frictionless contact ----------
+
+
+def _increasing_root(f, known, x, xtol, ftol, max_evals=60):
+    """A root of an increasing scalar function: safeguarded secant (bisection when a secant step
+    leaves the bracket, doubling while no positive value is known). ``known``: points (x, f(x))
+    evaluated before, at least one with f < 0; ``x``: the first trial (None: the secant of the last
+    two known points). A trial that raises :class:`Sphere1DError` counts as f = +inf (x too large,
+    e.g. a pressure beyond a limit load). Returns (x, f(x)) of the last evaluation (so the
+    caller's state is at x)."""
+    pts = list(known)
+
+    def bracket():
+        neg = max((p for p in pts if p[1] < 0), default=None)
+        pos = min((p for p in pts if p[1] > 0), default=None)
+        return neg, pos
+
+    def secant():
+        fin = [p for p in pts if math.isfinite(p[1])]
+        if len(fin) < 2 or not math.isfinite(pts[-1][1]):
+            return math.nan
+        (x0, f0), (x1, f1) = fin[-2], fin[-1]
+        return x1 - f1 * (x1 - x0) / (f1 - f0) if f1 != f0 else math.nan
+
+    if x is None:
+        x = secant()
+    for _ in range(max_evals):
+        neg, pos = bracket()
+        if pos is not None:
+            if not neg[0] < x < pos[0]:
+                x = 0.5 * (neg[0] + pos[0])
+        elif not x > neg[0]:
+            x = 2 * neg[0] if neg[0] > 0 else neg[0] + max(1.0, abs(neg[0]))
+        try:
+            fx = f(x)
+        except Sphere1DError:
+            fx = math.inf
+        pts.append((x, fx))
+        if abs(fx) <= ftol:
+            return x, fx
+        x_new = secant()
+        neg, pos = bracket()
+        if pos is not None and not neg[0] < x_new < pos[0]:  # bisection
+            if pos[0] - neg[0] <= xtol(neg[0]):
+                raise Sphere1DError(f"no root: f jumps from {neg[1]:.6g} to {pos[1]:.6g} at x = {neg[0]:.12g} "
+                                    "(e.g. a limit load)")
+            x_new = 0.5 * (neg[0] + pos[0])
+        elif math.isfinite(x_new) and abs(x_new - x) <= xtol(x_new):  # a converged secant step
+            return x_new, f(x_new)
+        x = x_new
+    raise Sphere1DError(f"root search did not converge in {max_evals} evaluations (last {pts[-1]})")
+
+
+@dataclasses.dataclass
+class YolkShell1DResult:
+    """The state after :meth:`YolkShell1D.step`: theta, the contact pressure (MPa, Cauchy on the
+    deformed contact surface, 0 while open), the deformed gap (nm: shell inner radius - yolk outer
+    radius; ~0 in contact), the theta at which the gap first closed (None: not yet), the
+    :class:`Sphere1DResult` of the yolk and of the shell (own layer numbers) and ``history``: per
+    increment of the step, arrays ``theta``, ``contact_pressure_MPa``, ``gap_nm``."""
+
+    theta: float
+    contact_pressure_MPa: float
+    gap_nm: float
+    onset_theta: float | None
+    yolk: Sphere1DResult
+    shell: Sphere1DResult
+    history: dict[str, np.ndarray]
+
+    @property
+    def in_contact(self) -> bool:
+        return self.contact_pressure_MPa > 0.0
+
+    @property
+    def yolk_outer_radius_nm(self) -> float:
+        return self.yolk.outer_radius_nm
+
+    @property
+    def shell_inner_radius_nm(self) -> float:
+        return self.shell.boundary(0, "inner")["r_nm"]
+
+    @property
+    def shell_inner_hoop_MPa(self) -> float:
+        """Hoop stress of the shell at its inner (contact) surface (MPa)."""
+        return self.shell.boundary(0, "inner")["sigma_t_MPa"]
+
+
+class YolkShell1D:
+    """A yolk (:class:`Sphere1D` of ``yolk_layers``, outer radius a, outer pressure p) inside a
+    shell (:class:`Sphere1D` of ``shell_layers`` around a cavity of radius
+    ``gap_outer_radius_nm`` b >= a, cavity pressure p), both at the same uniform theta; frictionless
+    contact: p >= 0, gap = (b + u_shell(b)) - (a + u_yolk(a)) >= 0, p gap = 0 (deformed radii;
+    in small strain the loads act in the reference configuration). ``elements_per_layer``: an int
+    or one per layer (yolk layers, then shell layers); the other options go to both solvers.
+
+    :meth:`step` ramps theta in increments; per increment p solves gap(p) = 0 (safeguarded
+    secant, every trial from the committed state of the increment, to ``pressure_tolerance``
+    relative) when the gap would close at p = 0, else p = 0. An increment in which the gap closes
+    is split at the closing theta (found by the same root search on theta), the ``onset_theta``.
+    Pressure control: a perfectly plastic shell (H = 0) that reaches its limit load raises
+    :class:`Sphere1DError` (give it some hardening).
+    """
+
+    def __init__(self, yolk_layers: Sequence[Layer1D], shell_layers: Sequence[Layer1D], gap_outer_radius_nm: float,
+                 kinematics: str = "finite", convention: str = "cube-root",
+                 elements_per_layer: int | Sequence[int] = 200, tolerance: float = 1e-11,
+                 max_iterations: int = 25, max_cuts: int = 12, pressure_tolerance: float = 1e-10):
+        yolk_layers, shell_layers = tuple(yolk_layers), tuple(shell_layers)
+        if not yolk_layers or not shell_layers:
+            raise ValueError("a yolk and a shell layer at least")
+        a, b = yolk_layers[-1].outer_radius_nm, float(gap_outer_radius_nm)
+        if not b >= a:
+            raise ValueError(f"gap_outer_radius_nm b = {b} must be >= the yolk radius a = {a}")
+        ny = len(yolk_layers)
+        if isinstance(elements_per_layer, (int, np.integer)):
+            n_y, n_s = int(elements_per_layer), int(elements_per_layer)
+        else:
+            n = [int(k) for k in elements_per_layer]
+            if len(n) != ny + len(shell_layers):
+                raise ValueError("elements_per_layer: an int, or one per layer (yolk, then shell)")
+            n_y, n_s = n[:ny], n[ny:]
+        opts = dict(kinematics=kinematics, convention=convention, tolerance=tolerance,
+                    max_iterations=max_iterations, max_cuts=max_cuts)
+        self.yolk = Sphere1D(yolk_layers, 0.0, elements_per_layer=n_y, **opts)
+        self.shell = Sphere1D(shell_layers, b, elements_per_layer=n_s, **opts)
+        self.a_nm, self.b_nm = a, b
+        self.pressure_tolerance = pressure_tolerance
+        self.theta = 0.0
+        self.contact_pressure_MPa = 0.0
+        self.onset_theta: float | None = None
+        E_min = min(ly.E_MPa for ly in yolk_layers + shell_layers)
+        self._stiffness = 0.5 * E_min / b  # MPa per nm of overlap: a first guess, then the last secant
+        self._gap_tol = 1e-12 * b
+
+    @property
+    def gap_nm(self) -> float:
+        """The deformed gap of the committed state (nm)."""
+        return (self.b_nm + float(self.shell.u[0])) - (self.a_nm + float(self.yolk.u[-1]))
+
+    def _trial(self, states, theta: float, p: float) -> float:
+        """The gap after a step from ``states`` to theta under the contact pressure p (committed,
+        so the last trial is the new state)."""
+        self.yolk.restore_state(states[0])
+        self.shell.restore_state(states[1])
+        self.yolk.step(theta, increments=1, outer_pressure_MPa=p)
+        self.shell.step(theta, pressure_MPa=p, increments=1)
+        return self.gap_nm
+
+    def _increment(self, th1: float) -> None:
+        states = (self.yolk.save_state(), self.shell.save_state())
+        th0, p0, gap0 = self.theta, self.contact_pressure_MPa, self.gap_nm
+        g_open = self._trial(states, th1, 0.0)
+        if g_open >= 0.0:  # open at the end of the increment
+            self.theta, self.contact_pressure_MPa = th1, 0.0
+            return
+        if p0 == 0.0 and gap0 > 0.0:  # the gap closes within the increment: split it there
+            th_c, _ = _increasing_root(lambda th: -self._trial(states, th, 0.0), [(th0, -gap0), (th1, -g_open)],
+                                       None, lambda x: 1e-13 * max(1.0, abs(x)), self._gap_tol)
+            self.theta = th_c
+            if self.onset_theta is None:
+                self.onset_theta = th_c
+            states = (self.yolk.save_state(), self.shell.save_state())
+            g_open = self._trial(states, th1, 0.0)
+            if g_open >= 0.0:
+                self.theta, self.contact_pressure_MPa = th1, 0.0
+                return
+        elif p0 == 0.0 and self.onset_theta is None:
+            self.onset_theta = th0
+        guess = p0 if p0 > 0.0 else -self._stiffness * g_open
+        floor = 1e-9 * self.yolk.force_scale / self.yolk.R_out**2
+        p, _ = _increasing_root(lambda p: self._trial(states, th1, p), [(0.0, g_open)], guess,
+                                lambda x: self.pressure_tolerance * max(abs(x), floor), self._gap_tol)
+        if p > 0.0:
+            self._stiffness = p / -g_open
+        self.theta, self.contact_pressure_MPa = th1, p
+
+    def step(self, theta: float, increments: int = 20) -> YolkShell1DResult:
+        """Ramp the uniform theta from the last value to ``theta`` in ``increments`` equal
+        increments, solving the contact in each; returns the committed state."""
+        if increments < 1:
+            raise ValueError("increments must be >= 1")
+        theta = float(theta)
+        th0 = self.theta
+        hist = {"theta": [], "contact_pressure_MPa": [], "gap_nm": []}
+        for k in range(1, increments + 1):
+            self._increment(th0 + (theta - th0) * k / increments)
+            for key, v in zip(hist, (self.theta, self.contact_pressure_MPa, self.gap_nm)):
+                hist[key].append(v)
+        return YolkShell1DResult(self.theta, self.contact_pressure_MPa, self.gap_nm, self.onset_theta,
+                                 self.yolk.result(), self.shell.result(),
+                                 {k: np.array(v) for k, v in hist.items()})

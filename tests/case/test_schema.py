@@ -100,8 +100,14 @@ def test_shipped_cases_validate():
     for f in files:
         if f.parent.name in ("sweeps",):
             continue
-        if "models" in tomllib.loads(f.read_text()):  # a comparison: its spec and every model's case
+        data = tomllib.loads(f.read_text())
+        if "models" in data:  # a comparison: its spec and every model's case
             load_variants(f, [])
+            continue
+        if "parameters" in data:  # a sweep: its spec and every point's case
+            from swellfem.studies.sweep import load_sweep
+
+            load_sweep(f, [])
             continue
         load_case(f)
 

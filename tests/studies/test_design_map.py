@@ -16,7 +16,7 @@ import pytest
 from swellfem.case import CaseError
 from swellfem.studies.sweep import Point, SweepSpec, _check_design_regions, load_sweep
 from swellfem.studies.sweep_run import (
-    _atomic_write,
+    atomic_write_text,
     _ratio_text,
     assess_designs,
     describe_values,
@@ -320,7 +320,7 @@ def test_a_failed_write_leaves_the_earlier_file(tmp_path, monkeypatch):
 
     monkeypatch.setattr("swellfem.studies.sweep_run.os.replace", broken)
     with pytest.raises(OSError, match="disk full"):
-        _atomic_write(target, "new\n")
+        atomic_write_text(target, "new\n")
     assert target.read_text() == "earlier\n" and [p.name for p in tmp_path.iterdir()] == ["design.md"]
 
 

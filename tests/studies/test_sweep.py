@@ -1,10 +1,12 @@
-"""Sweeps: end to end, failed points, resume after SIGINT/SIGKILL, --jobs 2 and MPI = serial."""
+"""Sweeps: end to end, failed points, resume after SIGINT/SIGKILL, --jobs 2, MPI and merged
+shards = serial."""
 
 from __future__ import annotations
 
 import csv
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -14,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from swellfem.case import CaseError
-from swellfem.studies.sweep import load_sweep, parameter_values, Parameter
+from swellfem.studies.sweep import load_sweep, parameter_values, parse_shard, shard_of, shard_points, Parameter
 
 from conftest import CASES, swellfem_cli
 
@@ -175,10 +177,78 @@ def test_jobs_2_gives_the_serial_table(sweep_file, serial, tmp_path):
 
 @pytest.mark.mpi
 def test_mpi_2_gives_the_serial_table(sweep_file, serial, tmp_path):
+    """Rank 0 deals the points out one at a time to whichever rank is free, and solves points
+    itself meanwhile: both ranks solve some, and the table is the serial one."""
     ref, _ = serial
-    res = swellfem_cli("sweep", str(sweep_file), "-o", str(tmp_path / "mpi"), "-q", mpi=2)
+    res = swellfem_cli("sweep", str(sweep_file), "-o", str(tmp_path / "mpi"), mpi=2)
     assert res.returncode == 4, res.stderr
     assert (tmp_path / "mpi" / "results.csv").read_text() == (ref / "results.csv").read_text()
+    assert "on rank 0" in res.stdout and "on rank 1" in res.stdout, res.stdout
+
+
+def test_shard_split():
+    """Point i goes to shard i % N + 1; a point that repeats an earlier point's case goes with it."""
+    _, points, _ = load_sweep(CASES / "sweeps" / "inmc_x_orgo_thickness.toml")
+    for n in (1, 2, 4, 15, 20):
+        shards = [shard_points(points, k, n) for k in range(1, n + 1)]
+        assert sorted(p.index for s in shards for p in s) == list(range(len(points)))
+        assert all(p.index % n == k for k, s in enumerate(shards) for p in s)
+    twice = points[:3] + [points[1].model_copy(update={"index": 3})]
+    assert shard_of(twice, 2) == {points[0].key: 1, points[1].key: 2, points[2].key: 1}
+    assert parse_shard("2/8") == (2, 8) and parse_shard(" 1/1 ") == (1, 1)
+    for bad, match in (("0/2", "between 1 and N"), ("3/2", "between 1 and N"), ("1/0", "at least 1"),
+                       ("2", "expected K/N"), ("a/b", "expected K/N"), ("1/-2", "at least 1")):
+        with pytest.raises(ValueError, match=match):
+            parse_shard(bad)
+
+
+def test_shards_merged_give_the_serial_table(sweep_file, serial, tmp_path):
+    """Three shards, two of them at once into one shared OUTDIR and one into its own: no shard
+    writes a results.csv; merged (into a new OUTDIR, or into the shared one) the table is the
+    serial run's, byte for byte."""
+    ref, _ = serial
+    shared, own, merged = tmp_path / "shared", tmp_path / "own", tmp_path / "merged"
+    cmd = [sys.executable, "-m", "swellfem.cli", "sweep", str(sweep_file), "-q"]
+    procs = [subprocess.Popen(cmd + ["-o", str(shared), "--shard", k], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for k in ("1/3", "2/3")]
+    res = swellfem_cli("sweep", str(sweep_file), "-o", str(own), "--shard", "3/3")
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert res.returncode == 4 and "shard 3/3: 1 points done, 1 failed" in res.stdout, res.stderr  # its invalid point
+    assert [p.returncode for p in procs] == [0, 4], [o[1] for o in outs]
+    assert not (shared / "results.csv").exists() and not (own / "results.csv").exists()
+    assert sorted(f.name for f in (shared / "shards").iterdir()) == ["1-of-3.json", "2-of-3.json"]
+    assert len([d for d in (shared / "points").iterdir() if not d.name.startswith(".")]) == 3
+    res = swellfem_cli("sweep-merge", str(sweep_file), "-o", str(merged), str(shared), str(own))
+    assert res.returncode == 4, res.stderr  # the invalid points, as in the whole run
+    assert (merged / "results.csv").read_bytes() == (ref / "results.csv").read_bytes()
+    assert sorted(p.name for p in (merged / "plots").iterdir()) == sorted(p.name for p in (ref / "plots").iterdir())
+    res = swellfem_cli("sweep-merge", str(sweep_file), "-o", str(shared), str(own), "-q")  # into the shared one
+    assert res.returncode == 4, res.stderr
+    assert (shared / "results.csv").read_bytes() == (ref / "results.csv").read_bytes()
+
+
+def test_bad_shards_and_merges_are_refused(sweep_file, serial, tmp_path):
+    """Bad input is one line and exit 2, with nothing written: a shard out of range, a shard
+    directory of another sweep (other --set values) and points that no shard directory holds."""
+    ref, _ = serial
+    res = swellfem_cli("sweep", str(sweep_file), "-o", str(tmp_path / "o"), "--shard", "3/2")
+    assert res.returncode == 2 and res.stderr.strip() == "swellfem: error: --shard 3/2: K must be between 1 and " \
+        "N = 2, got 3", res.stderr
+    partial = tmp_path / "partial"
+    partial.mkdir()
+    (partial / "points").mkdir()
+    for name in (ref / "points").iterdir():
+        if name.name.startswith(".") or len(list((partial / "points").iterdir())) == 2:
+            continue
+        shutil.copytree(name, partial / "points" / name.name)
+    shutil.copy(ref / ".swellfem-output.json", partial)
+    res = swellfem_cli("sweep-merge", str(sweep_file), "-o", str(tmp_path / "m"), str(partial))
+    assert res.returncode == 2 and "2 of 4 points have no result in" in res.stderr, res.stderr
+    res2 = swellfem_cli("sweep-merge", str(sweep_file), "-o", str(tmp_path / "m"), str(ref), "--set", "stages.soc=[1.0]")
+    assert res2.returncode == 2 and "holds another sweep's points" in res2.stderr, res2.stderr
+    for r in (res, res2):
+        assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
+    assert not (tmp_path / "o").exists() and not (tmp_path / "m").exists()
 
 
 def test_misspelled_parameter_key_stops_before_any_point(tmp_path):

@@ -310,7 +310,8 @@ class Case(Strict):
         values = {name: {k: v for k, v in m.to_summary().items() if k not in ("name", "role", "law", "sources", "assumptions")}
                   for name, m in mats.items()}
         layers = [{"name": layer.name, "material": layer.material, "role": mats[layer.material].role,
-                   "outer_radius_nm": r, **values[layer.material]}
+                   "outer_radius_nm": r, **values[layer.material]} if not getattr(layer, "void", False)
+                  else {"name": layer.name, "void": True, "outer_radius_nm": r}
                   for layer, r in zip(getattr(geo, "layers", []), getattr(geo, "outer_radii_nm", []))]
         radii = geo.region_radii
         regions = [{"name": name, "material": material, "role": mats[material].role, "radius_nm": radii.get(name),

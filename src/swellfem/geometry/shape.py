@@ -46,6 +46,19 @@ class ProbeLine:
             object.__setattr__(self, "end", self.segments[-1].end)
 
 
+@dataclasses.dataclass(frozen=True)
+class Body:
+    """A part of the mesh that holds together (regions bonded to each other), held against
+    rigid motion on its own: u_z at ``anchor`` (axisymmetric; a mesh vertex there), or in full
+    3D a 3-2-1 support at the body's vertices nearest the three ``support`` points (u = 0 at
+    the first, u_y = u_z = 0 at the second, u_z = 0 at the third; the first two on a line along
+    x). Lengths nm."""
+
+    regions: tuple[str, ...]
+    anchor: Point3
+    support: tuple[Point3, Point3, Point3]
+
+
 class Shape(abc.ABC):
     """A geometry family. Subclasses set :attr:`type` (the ``geometry.type`` of case files)
     and implement :meth:`parameters` and :meth:`build`."""
@@ -72,6 +85,11 @@ class Shape(abc.ABC):
         return tuple(self.schema.interfaces)
 
     @property
+    def contact_pairs(self) -> tuple[tuple[str, str, str], ...]:
+        """(pair, inner region, outer region) of every void (frictionless contact across it)."""
+        return tuple(tuple(p) for p in getattr(self.schema, "contact_pairs", ()))
+
+    @property
     def formulations(self) -> tuple[str, ...]:
         return tuple(self.schema.formulations)
 
@@ -92,6 +110,13 @@ class Shape(abc.ABC):
         import numpy as np
 
         return unit_vectors(np.asarray(X, float) - np.asarray(self.centre))
+
+    @property
+    def bodies(self) -> list[Body]:
+        """The separate bodies of the mesh (one unless voids part them)."""
+        c, R = self.centre, self.extent_nm
+        support = (c, (c[0] + R, c[1], c[2]), (c[0], c[1] + R, c[2]))
+        return [Body(self.region_names, getattr(self, "anchor", c), support)]
 
     # --- physical groups ---------------------------------------------------------------
 

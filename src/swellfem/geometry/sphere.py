@@ -3,13 +3,20 @@
 2D-axisymmetric: the meridian half-disc in the (x, y) plane with x = r >= 0 and y = z (the
 axis), a mesh vertex at the centre. ``3d-octant``: the ball cut to x, y, z >= 0 with the three
 symmetry planes tagged. ``3d``: the whole ball. Interfaces conform (OCC fragment).
+
+With void layers (a yolk–shell) the yolk and the shell are separate bodies: the layers are
+built as nested balls (the yolk's about its own centre) and tagged by :mod:`.tagging`, whose
+void parts become the contact surfaces.
 """
 
 from __future__ import annotations
 
-from .shape import ProbeLine, ProbeSegment, Shape
+import math
+
+from .shape import Body, ProbeLine, ProbeSegment, Shape
+from .tagging import fragment_regions, symmetry_cut, tag_physical_groups
 from .tags import (AXIS_NAME, AXIS_TAG, CAVITY_NAME, CAVITY_TAG, CELL_TAG_OFFSET, INTERFACE_TAG_OFFSET, SURFACE_NAME,
-                   SURFACE_TAG, SYMMETRY_TAGS)
+                   SURFACE_TAG, SYMMETRY_TAGS, VOID_PREFIX)
 
 
 class ConcentricSphereShape(Shape):
@@ -32,23 +39,62 @@ class ConcentricSphereShape(Shape):
         or the cavity's equator."""
         return (self.cavity_radius_nm, 0.0, 0.0)
 
+    @property
+    def has_voids(self) -> bool:
+        return bool(self.schema.contact_pairs)
+
     def parameters(self) -> dict:
         params = {"layer_names": list(self.region_names), "outer_radii_nm": list(self.outer_radii_nm)}
         if self.cavity_radius_nm:
             params["cavity_radius_nm"] = self.cavity_radius_nm
+        if self.has_voids:
+            params["voids"] = [layer.name for layer in self.schema.layers if layer.void]
+            params["yolk_centre_nm"] = list(self.schema.yolk_centre)
         return params
 
     def probe_lines(self) -> list[ProbeLine]:
-        """The z axis from the centre (or the cavity) to the outer surface, one segment per layer."""
-        inner = (self.cavity_radius_nm, *self.outer_radii_nm[:-1])
-        segments = tuple(
-            ProbeSegment(name, (0.0, 0.0, lo), (0.0, 0.0, hi))
-            for name, lo, hi in zip(self.region_names, inner, self.outer_radii_nm)
-        )
-        return [ProbeLine("axis", segments)]
+        """The z axis from the centre (or the cavity) to the outer surface, one segment per layer.
+        With a yolk off the centre: the line from the centre through the yolk's centre (the yolk's
+        layers about its centre, on the side it is moved to: where it touches first)."""
+        schema = self.schema
+        yolk = set(schema.yolk_layers)
+        c = schema.yolk_centre
+        shift = math.dist(c, (0.0, 0.0, 0.0))
+        d = tuple(x / shift for x in c) if shift else (0.0, 0.0, 1.0)
+        segments = []
+        for layer, lo, hi in zip(schema.layers, schema.inner_radii_nm, schema.outer_radii_nm):
+            if layer.void:
+                continue
+            base = shift if layer.name in yolk else 0.0
+            segments.append(ProbeSegment(layer.name, tuple((base + lo) * k for k in d), tuple((base + hi) * k for k in d)))
+        name = "axis" if d == (0.0, 0.0, 1.0) else "yolk-line"
+        return [ProbeLine(name, tuple(segments))]
+
+    def refinement_groups(self) -> list[str]:
+        from .tags import contact_surface_name
+
+        pairs = [contact_surface_name(pair, side) for pair, _, _ in self.schema.contact_pairs for side in ("inner", "outer")]
+        return [*super().refinement_groups(), *pairs]
+
+    @property
+    def bodies(self) -> list[Body]:
+        """The yolk (every layer inside the first void) and what holds it, each held apart from
+        the other: the yolk at its centre, the shell at a point of its first layer's equator."""
+        if not self.has_voids:
+            return super().bodies
+        schema = self.schema
+        yolk = tuple(schema.yolk_layers)
+        shell = tuple(name for name in self.region_names if name not in yolk)
+        k = len(yolk) + 1  # the first shell layer (after the void)
+        mid = 0.5 * (schema.inner_radii_nm[k] + schema.outer_radii_nm[k])
+        (x, y, z), h = schema.yolk_centre, schema.outer_radii_nm[len(yolk) - 1] / 2
+        return [Body(yolk, (x, y, z), ((x, y, z), (x + h, y, z), (x, y + h, z))),
+                Body(shell, (mid, 0.0, 0.0), ((mid, 0.0, 0.0), (-mid, 0.0, 0.0), (0.0, mid, 0.0)))]
 
     def build(self, formulation: str) -> None:
-        if formulation == "axisymmetric":
+        if self.has_voids:
+            self._yolk_shell(formulation)
+        elif formulation == "axisymmetric":
             self._meridian_half_disc()
         elif formulation in ("3d-octant", "3d"):
             self._ball(octant=formulation == "3d-octant")
@@ -56,6 +102,27 @@ class ConcentricSphereShape(Shape):
             raise ValueError(f"unknown formulation {formulation!r}")
 
     # --- gmsh ------------------------------------------------------------------------
+
+    def _yolk_shell(self, formulation: str) -> None:
+        """Nested balls from the outside in (voids as ``void:`` parts), cut, fragmented and
+        tagged by :mod:`.tagging`; a mesh vertex at each body's anchor (axisymmetric)."""
+        import gmsh
+
+        occ = gmsh.model.occ
+        schema = self.schema
+        dim = 2 if formulation == "axisymmetric" else 3
+        yolk = set(schema.yolk_layers)
+        parts = []
+        for layer, r in reversed(list(zip(schema.layers, schema.outer_radii_nm))):
+            x, y, z = schema.yolk_centre if (layer.name in yolk) else (0.0, 0.0, 0.0)
+            tag = occ.addDisk(0, z, 0, r, r) if dim == 2 else occ.addSphere(x, y, z, r)
+            parts.append((VOID_PREFIX + layer.name if layer.void else layer.name, tag))
+        parts = symmetry_cut(parts, dim, self.extent_nm, formulation)
+        extra = []
+        if dim == 2:
+            extra = [(0, occ.addPoint(body.anchor[0], body.anchor[2], 0)) for body in self.bodies]
+        regions = fragment_regions(parts, dim, extra)
+        tag_physical_groups(self, dim, regions, formulation)
 
     def _layer_index(self, extent: float) -> int:
         """The layer whose outer radius is ``extent`` (the entity's largest coordinate)."""

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from .._backend import MPI, dolfinx
 from ..geometry import MeshRequest, Shape, cached_mesh, gmsh_session
-from ..geometry.tags import AXIS_TAG, CAVITY_TAG, CELL_TAG_OFFSET, INTERFACE_TAG_OFFSET, SURFACE_TAG, SYMMETRY_TAGS
+from ..geometry.tags import (AXIS_TAG, CAVITY_TAG, CELL_TAG_OFFSET, INTERFACE_TAG_OFFSET, SURFACE_TAG, SYMMETRY_TAGS,
+                             contact_surface_tag)
 
 
 @dataclasses.dataclass
@@ -40,6 +41,12 @@ class LoadedMesh:
     @property
     def interface_tags(self) -> dict[tuple[str, str], int]:
         return {pair: INTERFACE_TAG_OFFSET + i for i, pair in enumerate(self.shape.interfaces)}
+
+    @property
+    def contact_tags(self) -> dict[str, tuple[int, int]]:
+        """(inner surface tag, outer surface tag) of every contact pair (void), by pair name."""
+        return {pair: (contact_surface_tag(k, "inner"), contact_surface_tag(k, "outer"))
+                for k, (pair, _, _) in enumerate(self.shape.contact_pairs)}
 
     surface_tag = SURFACE_TAG
     cavity_tag = CAVITY_TAG

@@ -9,6 +9,11 @@ u_r / r; integrals carry 2 pi r; u_r = 0 on the axis, u_z = 0 at the centre), ``
 (u . n = 0 on the three symmetry planes) and ``3d`` (no constraint: the six rigid-body modes
 are the null space of the Krylov solver, see :mod:`swellfem.physics.solver`).
 
+Voids (yolk–shells): the bodies on either side are held apart against rigid motion (u_z at
+an anchor of each in axisymmetry, a 3-2-1 support of each in full 3D) and meet by frictionless
+contact (:mod:`.contact`, augmented Lagrangian on the deformed surfaces), always on the
+nonlinear path. The SOC at which a void closes is located to ``onset_resolution`` of a stage.
+
 Two paths:
 
 * **linear** (small strain, elastic laws with constant moduli): the stiffness matrix does not
@@ -29,6 +34,7 @@ import numpy as np
 import ufl
 
 from .._backend import MPI, PETSc, dolfinx
+from .contact import ContactError, ContactPair
 from .kinematics import SmallStrain
 from .laws import InvertedElementError, LawContext, MaterialLaw, QuadratureLaw, RegionMaterial, build_laws
 from .mesh import LoadedMesh
@@ -89,8 +95,9 @@ class MechanicsProblem:
         self.kinematics_kind = kinematics
         self.newton_options = newton_options or NewtonOptions()
         self.axisymmetric = self.formulation == "axisymmetric"
-        self.nonlinear = kinematics == "finite" or any(m.plastic or m.softens or m.law != "isotropic"
-                                                       for m in regions.values())
+        self.has_contact = bool(loaded.contact_tags)
+        self.nonlinear = kinematics == "finite" or self.has_contact or any(
+            m.plastic or m.softens or m.law != "isotropic" for m in regions.values())
         gdim = mesh.geometry.dim
         self.V = fem.functionspace(mesh, ("Lagrange", degree, (gdim,)))
         self.u = fem.Function(self.V, name="displacement")
@@ -134,6 +141,7 @@ class MechanicsProblem:
         #: pressure in a hollow core's cavity (MPa; on the deformed surface with finite kinematics)
         self.cavity_pressure = fem.Constant(mesh, PETSc.ScalarType(0.0))
         self.b = fem_petsc.create_vector(self.V)
+        self.contacts = self._contact_pairs(regions)
         self.solver_kind = choose_solver(solver, self.formulation, self.num_dofs(), self.nonlinear)
         if self.nonlinear:
             self._setup_nonlinear()
@@ -174,6 +182,127 @@ class MechanicsProblem:
         self.load_scale = 0.0
         self.linear_iterations = 0
         self.carried_step = 1.0  # the increment (fraction of a stage) the last stage ended with
+        #: per contact pair, the stage fractions (last open, first closed, estimate) where it closed this stage
+        self.contact_onset: dict[str, tuple[float, float, float]] = {}
+        self._closed: dict[str, bool] = {}  # whether each void was closed at the last accepted increment
+        self._last_gap: dict[str, float] = {}
+        for pair in self.contacts:  # the voids as meshed
+            pair.update()
+            self._last_gap[pair.name] = pair.measures()["gap_min_nm"]
+
+    #: a void's closing is located within this fraction of a stage
+    onset_resolution = 1.0 / 64
+    #: Uzawa updates of the contact multipliers per increment, at most
+    max_augmentations = 20
+
+    def _converge(self) -> tuple[int, list[float]]:
+        """Newton for the current load, then Uzawa updates of the contact multipliers (each
+        followed by Newton again) until no surface penetrates the other by more than its
+        tolerance. Raises NewtonFailure / ContactError."""
+        opts = self.newton_options
+        iterations, residuals = newton(self._evaluate_laws, self._residual_norm, self._correct, opts,
+                                       self.load_scale, backtrack=self._backtrack)
+        self.first_newton_iterations = iterations  # what the increment rule judges the step by
+        for _ in range(self.max_augmentations):
+            if not any([pair.augment() for pair in self.contacts]):  # every pair on every rank
+                break
+            more, history = newton(self._evaluate_laws, self._residual_norm, self._correct, opts,
+                                   self.load_scale, backtrack=self._backtrack)
+            iterations, residuals = iterations + more, residuals + history
+        else:
+            raise NewtonFailure(f"contact penetration above tolerance after {self.max_augmentations} updates")
+        for pair in self.contacts:
+            pair.check_penetration()
+        return iterations, residuals
+
+    def _undo(self, multipliers: list[np.ndarray]) -> None:
+        """Back to the last accepted increment (displacement and contact multipliers)."""
+        self.u.x.array[:] = self.u_accepted.x.array
+        self.u.x.scatter_forward()
+        for pair, saved in zip(self.contacts, multipliers):
+            pair.multiplier = saved
+
+    @staticmethod
+    def _predicted_onset(points: list[tuple[float, float]]) -> float | None:
+        """The stage fraction where the gap (nm) of the last two open states reaches 0 (secant)."""
+        if len(points) < 2:
+            return None
+        (a0, g0), (a1, g1) = points[-2], points[-1]
+        if g1 >= g0 or a1 <= a0:
+            return None
+        return a1 + g1 * (a1 - a0) / (g0 - g1)
+
+    def _towards_onset(self, done: float, step: float, trace: dict) -> float:
+        """The next step, shortened so that it ends just before a void is predicted to close
+        (the closing increment is then at most :attr:`onset_resolution` wide)."""
+        res = self.onset_resolution
+        for name, points in trace.items():
+            onset = self._predicted_onset(points)
+            if self._closed.get(name) or onset is None or not done < onset < done + step:
+                continue
+            step = min(step, max(onset - done - 0.5 * res, res))
+        return step
+
+    def _contact_onset(self, done: float, end: float, trace: dict) -> float | None:
+        """After an increment [done, end] converged: None to accept it, or the step to retake it
+        with when a void closed in it and it is wider than :attr:`onset_resolution`. Records the
+        onset (open end, closed end, estimate) of an accepted closing increment."""
+        res = self.onset_resolution
+        retake = None
+        for pair in self.contacts:
+            if self._closed.get(pair.name) or not pair.measures()["in_contact"]:
+                continue
+            points = trace.get(pair.name, [])
+            onset = self._predicted_onset(points)
+            if end - done > res * (1 + 1e-9):
+                step = 0.5 * (end - done)  # halve, or stop just before the predicted onset: never wider
+                if onset is not None and done < onset < end:
+                    step = min(step, max(onset - done - 0.5 * res, res))
+                retake = step if retake is None else min(retake, step)
+                continue
+            estimate = onset if onset is not None and done <= onset <= end else 0.5 * (done + end)
+            self.contact_onset[pair.name] = (done, end, estimate)
+        return retake
+
+    def _contact_pairs(self, regions) -> list[ContactPair]:
+        """One :class:`ContactPair` per void; penalty 10 E_max / h (h the interface element size)."""
+        loaded = self.loaded
+        if not loaded.contact_tags:
+            return []
+        constrained = np.zeros(len(self.u.x.array), dtype=bool)
+        for bc in self.bcs:
+            dofs, _ = bc.dof_indices()
+            constrained[dofs] = True
+        h = loaded.request.interface_size_nm
+        stiffest = max(max(m.E_MPa, m.E_potassiated_MPa or 0.0) for m in regions.values())
+        return [ContactPair(name, self.V, self.u, loaded.facet_tags, inner, outer, self.axisymmetric,
+                            penalty=10.0 * stiffest / h, constrained=constrained, length_scale_nm=h,
+                            quadrature_degree=2 * self.degree, finite=self.kinematics_kind == "finite")
+                for name, (inner, outer) in loaded.contact_tags.items()]
+
+    def contact_measures(self) -> dict[str, dict]:
+        """Per contact pair: gap, penetration, area fraction, pressure, force (see
+        :meth:`.contact.ContactPair.measures`) and the void volume left (nm^3, whole particle)."""
+        out = {}
+        for pair in self.contacts:
+            values = pair.measures()
+            values["void_volume_nm3"] = self._void_volume(pair.name)
+            out[pair.name] = values
+        return out
+
+    def _void_volume(self, name: str) -> float:
+        """Volume between the deformed walls of void ``name``: -(1/3) of the flux of x through
+        both walls (outward normals of the solids, Nanson's formula), nm^3."""
+        inner, outer = self.loaded.contact_tags[name]
+        ds = ufl.Measure("ds", domain=self.mesh, subdomain_data=self.loaded.facet_tags)
+        kin = self.kinematics
+        n = ufl.FacetNormal(self.mesh)
+        N = ufl.as_vector([n[0], 0.0, n[1]]) if self.axisymmetric else n
+        F = kin.deformation_gradient(self.u)
+        x = kin.vector3(self.kinematics.x) + kin.vector3(self.u)
+        flux = ufl.det(F) * ufl.dot(x, ufl.dot(ufl.inv(F).T, N)) * self.weight
+        value = fem.assemble_scalar(fem.form(flux * (ds(inner) + ds(outer))))
+        return -self.symmetry_factor * self.mesh.comm.allreduce(value, op=MPI.SUM) / 3.0
 
     def _cavity_work(self, v):
         """The work of the cavity pressure p on v (to add to the residual): int p n . v dS with n
@@ -228,16 +357,17 @@ class MechanicsProblem:
             dofs_r = fem.locate_dofs_topological(self.V.sub(0), fdim, axis)
             bcs.append(fem.dirichletbc(zero, dofs_r, self.V.sub(0)))
             # The rigid translation along the axis: u_z = 0 at the centre (a minimal constraint),
-            # or at the cavity's equator for a hollow core.
+            # or at the cavity's equator for a hollow core; at an anchor of each body of a yolk-shell.
             mesh.topology.create_connectivity(0, mesh.topology.dim)
-            c = getattr(loaded.shape, "anchor", loaded.shape.centre)
-            centre = dolfinx.mesh.locate_entities(
-                mesh, 0, lambda p: np.isclose(p[0], c[0]) & np.isclose(p[1], c[2])
-            )
-            if not mesh.comm.allreduce(len(centre), op=MPI.SUM):  # a user's mesh: the axis vertex nearest it
-                centre = self._nearest_vertex(np.array([c[0], c[2], 0.0]))
-            dofs_z = fem.locate_dofs_topological(self.V.sub(1), 0, centre)
-            bcs.append(fem.dirichletbc(zero, dofs_z, self.V.sub(1)))
+            for body in loaded.shape.bodies:
+                c = body.anchor
+                vertices = self._body_vertices(body)
+                at = dolfinx.mesh.compute_midpoints(mesh, 0, vertices) if len(vertices) else np.zeros((0, 3))
+                hit = vertices[np.isclose(at[:, 0], c[0]) & np.isclose(at[:, 1], c[2])] if len(vertices) else vertices
+                if not mesh.comm.allreduce(len(hit), op=MPI.SUM):  # a user's mesh: the body's vertex nearest it
+                    hit = self._nearest_vertex(np.array([c[0], c[2], 0.0]), body)
+                dofs_z = fem.locate_dofs_topological(self.V.sub(1), 0, hit)
+                bcs.append(fem.dirichletbc(zero, dofs_z, self.V.sub(1)))
         elif self.formulation == "3d" and self.nonlinear:
             bcs += self._three_two_one_support()
         elif self.formulation == "3d-octant":
@@ -247,33 +377,48 @@ class MechanicsProblem:
                 bcs.append(fem.dirichletbc(zero, dofs, self.V.sub(k)))
         return bcs
 
-    def _nearest_vertex(self, target: np.ndarray) -> np.ndarray:
-        """The owned vertex nearest ``target`` (nm) on the one rank that has it, else empty."""
+    def _body_vertices(self, body) -> np.ndarray:
+        """Local vertices (owned and ghost) of the cells of ``body``'s regions."""
+        mesh, loaded = self.mesh, self.loaded
+        tags = loaded.layer_tags
+        cells = np.concatenate([loaded.cell_tags.find(tags[name]) for name in body.regions])
+        mesh.topology.create_connectivity(mesh.topology.dim, 0)
+        return np.unique(dolfinx.mesh.compute_incident_entities(mesh.topology, cells.astype(np.int32),
+                                                                 mesh.topology.dim, 0)).astype(np.int32)
+
+    def _nearest_vertex(self, target: np.ndarray, body=None) -> np.ndarray:
+        """The owned vertex (of ``body``'s cells if given) nearest ``target`` (nm) on the one rank
+        that has it, else empty."""
         mesh = self.mesh
         n_local = mesh.topology.index_map(0).size_local
-        nodes = dolfinx.mesh.entities_to_geometry(mesh, 0, np.arange(n_local, dtype=np.int32)).ravel()
+        candidates = np.arange(n_local, dtype=np.int32)
+        if body is not None:
+            candidates = self._body_vertices(body)
+            candidates = candidates[candidates < n_local]
+        nodes = dolfinx.mesh.entities_to_geometry(mesh, 0, candidates).ravel()
         d = np.linalg.norm(mesh.geometry.x[nodes] - target, axis=1)
         k = int(np.argmin(d)) if len(d) else -1
         best = min(mesh.comm.allgather((float(d[k]) if k >= 0 else np.inf, mesh.comm.rank)))
-        return np.array([k] if best[1] == mesh.comm.rank and k >= 0 else [], dtype=np.int32)
+        return np.array([candidates[k]] if best[1] == mesh.comm.rank and k >= 0 else [], dtype=np.int32)
 
     def _three_two_one_support(self):
-        """Full 3D on the nonlinear path: a statically determinate support instead of the
-        Krylov null space (a Jacobian under stress does not have the rigid rotations as its
-        null space away from equilibrium): u = 0 at the vertex nearest the centre, u_y = u_z = 0
-        at the vertex nearest (R, 0, 0), u_z = 0 at the vertex nearest (0, R, 0). Six
-        constraints that remove the rigid motions and carry no load (the stress is unchanged)."""
+        """Full 3D on the nonlinear path: a statically determinate support of each body instead
+        of the Krylov null space (a Jacobian under stress does not have the rigid rotations as
+        its null space away from equilibrium): u = 0 at the body's vertex nearest its first
+        support point, u_y = u_z = 0 at the one nearest the second, u_z = 0 at the one nearest
+        the third (:class:`~swellfem.geometry.shape.Body`; for a whole body: its centre, and
+        (R, 0, 0), (0, R, 0) from it). Six constraints that remove the rigid motions and carry
+        no load (the stress is unchanged)."""
         mesh = self.mesh
-        R = self.loaded.shape.extent_nm
-        c = np.asarray(self.loaded.shape.centre, dtype=float)
         mesh.topology.create_connectivity(0, mesh.topology.dim)
         bcs = []
         zero = PETSc.ScalarType(0.0)
-        for target, components in ((c, (0, 1, 2)), (c + [R, 0, 0], (1, 2)), (c + [0, R, 0], (2,))):
-            vertices = self._nearest_vertex(target)
-            for comp in components:
-                dofs = fem.locate_dofs_topological(self.V.sub(comp), 0, vertices)
-                bcs.append(fem.dirichletbc(zero, dofs, self.V.sub(comp)))
+        for body in self.loaded.shape.bodies:
+            for target, components in zip(body.support, ((0, 1, 2), (1, 2), (2,))):
+                vertices = self._nearest_vertex(np.asarray(target, dtype=float), body)
+                for comp in components:
+                    dofs = fem.locate_dofs_topological(self.V.sub(comp), 0, vertices)
+                    bcs.append(fem.dirichletbc(zero, dofs, self.V.sub(comp)))
         return bcs
 
     def num_dofs(self) -> int:
@@ -303,6 +448,8 @@ class MechanicsProblem:
     def _evaluate_laws(self) -> None:
         for law in self.point_laws:
             law.evaluate()
+        for pair in self.contacts:
+            pair.update()
 
     def _residual_norm(self) -> float:
         b = self.b
@@ -310,6 +457,8 @@ class MechanicsProblem:
             loc.set(0.0)
         fem_petsc.assemble_vector(b, self.residual_form)
         b.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
+        for pair in self.contacts:
+            pair.add_residual(b)
         fem_petsc.set_bc(b, self.bcs)
         if self.linear_solver.nullspace is not None:
             self.linear_solver.nullspace.remove(b)
@@ -323,7 +472,10 @@ class MechanicsProblem:
         A.zeroEntries()
         fem_petsc.assemble_matrix(A, self.jacobian_form, bcs=self.bcs)
         A.assemble()
-        self.linear_iterations += self.linear_solver.solve_newton(A, self.b, self.correction.x.petsc_vec)
+        for pair in self.contacts:
+            pair.add_tangent(A)
+        self.linear_iterations += self.linear_solver.solve_newton(A, self.b, self.correction.x.petsc_vec,
+                                                                 pattern_changed=bool(self.contacts))
         self.correction.x.scatter_forward()
         self.u.x.array[:] -= self.correction.x.array
         self.u.x.scatter_forward()
@@ -357,7 +509,11 @@ class MechanicsProblem:
         # the first step: as the case asks, or smaller where the previous stage needed smaller ones
         done, step = 0.0, min(1.0 / opts.initial_increments, self.carried_step)
         reason = ""
+        self.contact_onset = {}
+        trace = {pair.name: [(0.0, self._last_gap[pair.name])] for pair in self.contacts
+                 if pair.name in self._last_gap and not self._closed.get(pair.name)}
         while done < 1.0 - 1e-12:
+            step = self._towards_onset(done, step, trace)
             end = min(1.0, done + step)
             if 1.0 - end < 1e-9:
                 end = 1.0
@@ -365,13 +521,12 @@ class MechanicsProblem:
             theta.x.scatter_forward()
             self.cavity_pressure.value = p_start + end * (p_target - p_start)
             self.u_accepted.x.array[:] = self.u.x.array
+            multipliers = [pair.multiplier.copy() for pair in self.contacts]
             try:
-                iterations, residuals = newton(self._evaluate_laws, self._residual_norm, self._correct, opts,
-                                               self.load_scale, backtrack=self._backtrack)
-            except (NewtonFailure, InvertedElementError, SolverError) as exc:
+                iterations, residuals = self._converge()
+            except (NewtonFailure, InvertedElementError, SolverError, ContactError) as exc:
                 reason = str(exc)
-                self.u.x.array[:] = self.u_accepted.x.array
-                self.u.x.scatter_forward()
+                self._undo(multipliers)
                 step /= 2.0
                 record.cutbacks += 1
                 if step < opts.min_step:
@@ -385,19 +540,29 @@ class MechanicsProblem:
             limit = opts.max_plastic_increment
             if limit is not None and flow > 1.5 * limit and step > 4.0 * opts.min_step:
                 # too much plastic flow in one backward-Euler step: retake it smaller
-                self.u.x.array[:] = self.u_accepted.x.array
-                self.u.x.scatter_forward()
+                self._undo(multipliers)
                 step *= max(0.25, limit / flow)
                 record.cutbacks += 1
+                continue
+            retake = self._contact_onset(done, end, trace)
+            if retake is not None:  # a void closed within a wider increment: locate the onset
+                self._undo(multipliers)
+                step = retake
                 continue
             self.load_scale = max(self.load_scale, residuals[0])
             for law in self.laws:
                 law.commit()
+            for pair in self.contacts:
+                values = pair.measures()
+                self._closed[pair.name] = values["in_contact"]
+                self._last_gap[pair.name] = values["gap_min_nm"]
+                if not values["in_contact"]:
+                    trace.setdefault(pair.name, []).append((end, values["gap_min_nm"]))
             record.increments.append(IncrementRecord(end=end, iterations=iterations, residuals=residuals))
             width, done = end - done, end
-            if iterations <= opts.easy_iterations:
+            if self.first_newton_iterations <= opts.easy_iterations:
                 step *= opts.grow
-            elif iterations >= opts.hard_iterations:
+            elif self.first_newton_iterations >= opts.hard_iterations:
                 step /= 2.0
             step = min(step, 1.0 / opts.initial_increments)
             if limit is not None and flow > limit:

@@ -64,6 +64,7 @@ class LinearSolver:
         self.kind = kind
         self.newton = newton
         self.nullspace = None
+        self.near_nullspace = None
         self._fresh = True  # the preconditioner is (to be) built from the current matrix
         # keep a multigrid hierarchy (expensive to build, still a good preconditioner later);
         # a factorisation is rebuilt every time (a stale LU of a plastic Jacobian took > 8
@@ -98,6 +99,7 @@ class LinearSolver:
                 settings["mg_levels_esteig_ksp_type"] = "gmres"
             if mesh.geometry.dim == 3:
                 ns, self._keepalive = rigid_body_modes(V)
+                self.near_nullspace = ns
                 A.setNearNullSpace(ns)
                 if formulation == "3d":
                     A.setNullSpace(ns)
@@ -130,12 +132,18 @@ class LinearSolver:
             self.nullspace.remove(x)  # zero net rigid motion; the stress does not change
         return self.ksp.getIterationNumber(), reason
 
-    def solve_newton(self, A, b, x) -> int:
+    def solve_newton(self, A, b, x, pattern_changed: bool = False) -> int:
         """Solve with the current Jacobian ``A``, reusing the kept preconditioner when it still
-        pays (see the class docstring). Returns the Krylov iterations (all attempts)."""
+        pays (see the class docstring). ``pattern_changed``: A's nonzero pattern may differ from
+        the last one (contact couples new dofs): a preconditioner that is rebuilt is built from
+        scratch. Returns the Krylov iterations (all attempts)."""
         pc = self.ksp.getPC()
-        self.ksp.setOperators(A)
         reuse = self._reuse and not self._fresh
+        if pattern_changed and not reuse:
+            pc.reset()  # a factorisation's symbolic analysis is for the old pattern
+        if pattern_changed and self.near_nullspace is not None:
+            A.setNearNullSpace(self.near_nullspace)  # a matrix rebuilt by MatAXPY lost it
+        self.ksp.setOperators(A)
         pc.setReusePreconditioner(reuse)
         rtol, atol, dtol, max_it = self.ksp.getTolerances()
         total = 0
@@ -151,6 +159,9 @@ class LinearSolver:
             total += self.ksp.getIterationNumber()
             self.ksp.setTolerances(max_it=max_it)
             pc.setReusePreconditioner(False)  # stale: rebuild from this Jacobian and solve again
+            if pattern_changed:
+                pc.reset()
+                self.ksp.setOperators(A)
             iterations, _ = self.solve(b, x)
             total += iterations
             self._fresh = True  # and build the next one anew too: this load changes the tangent

@@ -23,7 +23,7 @@ def active_layers(case: Case) -> list[tuple[str, float, float]]:
     radii, inner = case.geometry.outer_radii_nm, case.geometry.inner_radii_nm
     out = []
     for i, layer in enumerate(case.geometry.layers):
-        if mats[layer.material].role == "active":
+        if not getattr(layer, "void", False) and mats[layer.material].role == "active":
             out.append((layer.name, inner[i], radii[i]))
     return out
 

@@ -3,7 +3,9 @@ and pyvista. Stresses in MPa (discontinuous, per cell, so interfaces stay sharp)
 displacement in nm, ``region`` the physical tag of each cell, ``potassiation`` theta,
 ``equivalent_plastic_strain`` and ``J`` = det F (the local volume ratio, swelling included), and
 the point outputs of the laws that have them (``porosity`` of a porous carbon, ``sheet_strain``
-of a transversely isotropic wrap; NaN elsewhere)."""
+of a transversely isotropic wrap; NaN elsewhere). With voids: ``contact_gap_nm`` and
+``contact_pressure_MPa`` on the cells along the surface inside each void (the yolk's; the weighted
+gap and the pressure at its vertices), NaN elsewhere."""
 
 from __future__ import annotations
 
@@ -53,6 +55,7 @@ class FieldWriter:
         # theta is shown only where a material takes up potassium (NaN in the shells)
         inactive = np.flatnonzero(problem.active.x.array < 0.5).astype(np.int32)
         self.inactive_theta_dofs = self.Q.dofmap.list[inactive].ravel()
+        self.contact = {name: fem.Function(self.Q, name=name) for name in ("contact_gap_nm", "contact_pressure_MPa")}
         directory.mkdir(parents=True, exist_ok=True)
         self.file = dolfinx.io.VTKFile(mesh.comm, str(directory / "fields.pvd"), "w")
 
@@ -86,8 +89,18 @@ class FieldWriter:
             target.x.array[:] = np.nan
             for source, cells in sources:
                 target.interpolate(source, cells0=cells)
+        fields = [self.displacement, self.theta, *self.scalars.values(), self.plastic, self.J]
+        if p.contacts:
+            for f in self.contact.values():
+                f.x.array[:] = np.nan
+            for pair in p.contacts:
+                values = pair.vertex_values()
+                dofs = self.Q.dofmap.list[pair.slave.cells[:, None], pair.facet_cell_vertices]
+                self.contact["contact_gap_nm"].x.array[dofs] = values["gap_nm"][pair.facet_vertex_index]
+                self.contact["contact_pressure_MPa"].x.array[dofs] = values["pressure_MPa"][pair.facet_vertex_index]
+            fields += list(self.contact.values())
         self.file.write_function(
-            [self.displacement, self.theta, *self.scalars.values(), self.plastic, self.J,
+            [*fields,
              *(t for t, _ in self.law_outputs.values()), self.region],
             float(stage_index)
         )

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..formatting import soc_text
+
 
 def flatten_stage(stage: dict) -> dict[str, Any]:
     """The metrics of one stage of a summary, as ``<region>.<metric>`` columns (MPa)."""
@@ -29,6 +31,10 @@ def flatten_stage(stage: dict) -> dict[str, Any]:
     for group, metrics in (stage.get("groups") or {}).items():
         for m, v in metrics.items():
             row[f"{group}.{m}"] = v
+    for pair, metrics in (stage.get("contact") or {}).items():
+        for m, v in metrics.items():
+            if isinstance(v, (int, float)):
+                row[f"contact:{pair}.{m}"] = v
     row["particle.apparent_volume_expansion_percent"] = stage["apparent_volume_expansion_percent"]
     row["particle.strain_energy_aJ"] = stage["strain_energy_aJ"]
     return row
@@ -58,11 +64,17 @@ def format_region_table(summary: dict) -> str:
             vals = " ".join(f"{m[key]:13.1f}" if m[key] is not None else f"{'-':>13}" for _, key in cols)
             if plastic:
                 vals += f" {m.get('equivalent_plastic_strain_max', 0.0):11.4f} {m.get('plastic_volume_fraction', 0.0):11.1%}"
-            lines.append(f"{st['index']:>5} {st['soc']:5.2f} {region:<{name_w}} {vals}")
+            lines.append(f"{st['index']:>5} {soc_text(st['soc']):>5} {region:<{name_w}} {vals}")
         for group, m in (st.get("groups") or {}).items():
             vals = " ".join(f"{m[key]:13.1f}" if m.get(key) is not None else f"{'-':>13}" for _, key in cols)
             lines.append(f"{'':>5} {'':>5} {group + ' (all)':<{name_w}} {vals}   {m['count']} particles, "
                          f"expansion {m['volume_expansion_min_percent']:.1f}-{m['volume_expansion_max_percent']:.1f} %")
+        for pair, c in (st.get("contact") or {}).items():
+            onset = f", closed at SOC {c['onset_soc']:.4g}" if c.get("onset_soc") is not None else ""
+            state = (f"in contact over {c['contact_area_fraction']:.1%}, pressure max {c['contact_pressure_max_MPa']:.1f} MPa"
+                     if c["in_contact"] else f"open, gap {c['gap_min_nm']:.3g} nm")
+            lines.append(f"{'':>5} {'':>5} {'void ' + pair:<{name_w}} {state}, void volume left "
+                         f"{c['void_volume_nm3']:.4g} nm^3{onset}")
         lines.append(
             f"{'':>5} {'':>5} {'particle':<{name_w}} apparent volume expansion "
             f"{st['apparent_volume_expansion_percent']:.2f} %"

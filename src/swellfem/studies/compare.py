@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 from .. import __version__
+from ..formatting import soc_text
 from .comparison import Variant, claim_checks, load_variants, slug, table_rows, to_csv, to_markdown, variant_table
 from ..results import atomic_directory, write_json
 
@@ -253,8 +254,8 @@ def write_comparison(spec, summaries: dict, out: Path, source: Path, overrides: 
             for field in ("von_mises", "hydrostatic"):
                 panels = [(label, read_stage(out / "models" / slug(label) / "fields" / "fields.pvd", k))
                           for label in summaries]
-                p = render_panels(panels, field, out / "pictures" / f"{field}_soc{soc:.2f}.png",
-                                  title=f"{title}, SOC = {soc:.2f}, section through the centre")
+                p = render_panels(panels, field, out / "pictures" / f"{field}_soc{soc_text(soc)}.png",
+                                  title=f"{title}, SOC = {soc_text(soc)}, section through the centre")
                 picture_files.append(p)
     record = {
         **_record_header(spec, source, overrides),

@@ -220,7 +220,7 @@ def table_rows(spec: ComparisonSpec, summaries: dict[str, dict]) -> tuple[list[s
     shells, interfaces = [], []
     for s in summaries.values():
         for layer in s["case"]["layers"]:
-            if layer["name"] != p and layer["name"] not in shells:
+            if layer["name"] != p and layer["name"] not in shells and not layer.get("void"):
                 shells.append(layer["name"])
         for st in s["stages"][:1]:
             for key in st["interfaces"]:

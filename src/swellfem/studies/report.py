@@ -3,6 +3,7 @@ table, the figures, and per-measure statements of the claim computed from the ta
 
 from __future__ import annotations
 
+from ..formatting import soc_text
 from .comparison import ComparisonSpec, to_markdown
 
 
@@ -28,11 +29,11 @@ def claim_statements(spec: ComparisonSpec, claims: list[dict]) -> list[str]:
         how = "by magnitude" if c["comparison"] == "magnitude" else "signed, tension positive"
         parts = []
         if by["holds"]:
-            parts.append("holds at SOC " + ", ".join(f"{s['soc']:.2f}" for s in by["holds"]))
+            parts.append("holds at SOC " + ", ".join(soc_text(s["soc"]) for s in by["holds"]))
         if by["tie"]:
-            parts.append(f"ties (within {TIE_TOLERANCE:.1%}) at SOC " + ", ".join(f"{s['soc']:.2f}" for s in by["tie"]))
+            parts.append(f"ties (within {TIE_TOLERANCE:.1%}) at SOC " + ", ".join(soc_text(s["soc"]) for s in by["tie"]))
         if by["fails"]:
-            parts.append("fails at SOC " + ", ".join(f"{s['soc']:.2f} (smallest: {s['smallest']})" for s in by["fails"]))
+            parts.append("fails at SOC " + ", ".join(f"{soc_text(s['soc'])} (smallest: {s['smallest']})" for s in by["fails"]))
         smallest = {s["smallest"] for s in by["fails"]}
         verdict = "; ".join(parts)
         if len(by["holds"]) == len(stages):
@@ -165,9 +166,11 @@ def model_assumptions(summaries: dict[str, dict]) -> list[str]:
         layers = s["case"]["layers"]
         if layers:
             parts = [f"{layers[0]['name']} radius {layers[0]['outer_radius_nm']:g} nm"]
-            parts += [f"{b['name']} {b['outer_radius_nm'] - a['outer_radius_nm']:g} nm"
+            parts += [f"{b['name']}{' (void)' if b.get('void') else ''} {b['outer_radius_nm'] - a['outer_radius_nm']:g} nm"
                       for a, b in zip(layers[:-1], layers[1:])]
-            out.append(f"{label}: {', '.join(parts)} ({s['case']['geometry']}, perfectly bonded interfaces)")
+            bond = ("perfectly bonded interfaces, frictionless contact across the voids" if any(x.get("void") for x in layers)
+                    else "perfectly bonded interfaces")
+            out.append(f"{label}: {', '.join(parts)} ({s['case']['geometry']}, {bond})")
         else:
             out.append(f"{label}: {geometry_text(s['case'])} (perfectly bonded interfaces)")
     laws = sorted({m.get("law", "linear-elastic") for c in cases for m in c["materials"].values()})
@@ -255,13 +258,13 @@ def failure_indicators(summaries: dict[str, dict]) -> list[dict]:
 def _verdict(r: dict) -> str:
     parts = []
     if r["cracks_from_soc"] is not None:
-        parts.append(f"cracks from SOC {r['cracks_from_soc']:.2f} (stress)")
+        parts.append(f"cracks from SOC {soc_text(r['cracks_from_soc'])} (stress)")
     elif r["strain_cracks_from_soc"] is not None:
-        parts.append(f"cracks from SOC {r['strain_cracks_from_soc']:.2f} (strain)")
+        parts.append(f"cracks from SOC {soc_text(r['strain_cracks_from_soc'])} (strain)")
     elif r["strength_ratio"] is not None or r["strain_ratio"] is not None:
         parts.append("below its strength")
     if r["size_cracks_from_soc"] is not None:
-        parts.append(f"particles of {r['radius_nm']:g} nm crack from SOC {r['size_cracks_from_soc']:.2f}")
+        parts.append(f"particles of {r['radius_nm']:g} nm crack from SOC {soc_text(r['size_cracks_from_soc'])}")
     elif r["size_ratio"] is not None:
         parts.append("no tension at any stage" if not r["size_ratio"] else "below the critical size")
     if r["yield_strength_MPa"] is not None:
@@ -281,7 +284,7 @@ def failure_lines(summaries: dict[str, dict]) -> list[str]:
         if r["size_ratio"] is not None:
             rc = r["critical_radius_nm"]
             facts.append(f"size ratio R/R_c up to {r['size_ratio']:.3g}"
-                         + (f" (R_c = {rc:.3g} nm at SOC {r['size_ratio_soc']:.2f})" if rc else ""))
+                         + (f" (R_c = {rc:.3g} nm at SOC {soc_text(r['size_ratio_soc'])})" if rc else ""))
         if r["yield_strength_MPa"] is not None or (r["plastic_strain"] or 0) > 0:
             facts.append(f"equivalent plastic strain up to {r['plastic_strain'] or 0:.3g}, plastic volume "
                          f"fraction up to {r['plastic_fraction'] or 0:.2f}")
@@ -394,7 +397,7 @@ def probe_line_lines(summaries: dict[str, dict]) -> list[str]:
         return []
     soc = next(iter(summaries.values()))["stages"][-1]["soc"]
     return ["", "## Probe lines", "",
-            f"Peaks along each model's probe lines at SOC {soc:.2f} (distance from the line's start; "
+            f"Peaks along each model's probe lines at SOC {soc_text(soc)} (distance from the line's start; "
             "`figures/probe_lines.png`; the profiles: `models/*/summary.json`, stage `profiles`):", "",
             "| model | line | von Mises max (MPa) | normal stress along the line, max (MPa) |", "|---|---|---|---|",
             *rows]
@@ -489,7 +492,7 @@ def comparison_report(spec: ComparisonSpec, summaries: dict[str, dict], record: 
     out += ["## Claim checks per stage", "", "| measure | SOC | claim | ranking (smallest first) |", "|---|---|---|---|"]
     for c in record["claims"]:
         for st in c["stages"]:
-            out.append(f"| {_cell(c['measure'])} | {st['soc']:.2f} | {st['verdict']} | {' < '.join(st['ranking'])} |")
+            out.append(f"| {_cell(c['measure'])} | {soc_text(st['soc'])} | {st['verdict']} | {' < '.join(st['ranking'])} |")
     return "\n".join(out) + "\n"
 
 
@@ -571,7 +574,7 @@ def variants_report(spec: ComparisonSpec, record: dict, summaries: dict[str, dic
         if last:
             soc = last[0]["soc"]
             models = record["models"]
-            out += ["", f"Magnitudes in {p} at SOC {soc:.2f} (MPa; every stage: `{v['directory']}/comparison.md`):", "",
+            out += ["", f"Magnitudes in {p} at SOC {soc_text(soc)} (MPa; every stage: `{v['directory']}/comparison.md`):", "",
                     "| measure | claim at this SOC | " + " | ".join(models) + " |",
                     "|---|---|" + "---|" * len(models)]
             for c in v["claims"]:
@@ -642,6 +645,6 @@ def variants_report(spec: ComparisonSpec, record: dict, summaries: dict[str, dic
     for v in variants:
         for c in v["claims"]:
             for st in c["stages"]:
-                out.append(f"| {v['variant']} | {_cell(c['measure'])} | {st['soc']:.2f} | {st['verdict']} | "
+                out.append(f"| {v['variant']} | {_cell(c['measure'])} | {soc_text(st['soc'])} | {st['verdict']} | "
                            f"{' < '.join(st['ranking'])} |")
     return "\n".join(out) + "\n"

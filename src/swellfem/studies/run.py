@@ -9,6 +9,7 @@ from pathlib import Path
 from .. import __version__, interrupt
 from ..case import Case, mesh_interface_size
 from ..case.schema import applied_defaults
+from ..formatting import soc_text
 from ..geometry import mesh_request
 from ..potassiation import planned_fronts
 from ..results import atomic_directory, format_region_table, write_json
@@ -57,6 +58,17 @@ def region_materials(case: Case) -> dict:
         )
         for region, material in case.geometry.region_materials.items()
     }
+
+
+def contact_summary(problem, soc_before: float, soc: float) -> dict:
+    """Per contact pair of the solved stage: the problem's measures, and where a void closed
+    in this stage the SOC of the onset (estimate and the bracket of the closing increment)."""
+    out = problem.contact_measures()
+    for name, (opened, closed, estimate) in problem.contact_onset.items():
+        at = [soc_before + a * (soc - soc_before) for a in (opened, closed, estimate)]
+        out[name]["onset_soc"] = at[2]
+        out[name]["onset_bracket_soc"] = at[:2]
+    return out
 
 
 def build_problem(case: Case, comm=None, timing: dict | None = None):
@@ -122,6 +134,7 @@ def solve_case(case: Case, field_dir: Path | None = None, comm=None, log=print) 
         f"{problem.num_dofs()} dofs, {problem.solver_kind} solver"
     )
     stages = []
+    soc_before = 0.0  # the stages start from the pristine particle
     solve_s = eval_s = 0.0
     t_stage = time.perf_counter()
     for info in driver.stages():
@@ -137,10 +150,13 @@ def solve_case(case: Case, field_dir: Path | None = None, comm=None, log=print) 
         stage = {**info.to_summary(), **result, "solver_iterations": solved.iterations,
                  "newton_iterations": solved.newton_iterations, "load_increments": solved.load_increments,
                  "load_cutbacks": solved.cutbacks}
+        if problem.contacts:
+            stage["contact"] = contact_summary(problem, soc_before, info.soc)
+        soc_before = info.soc
         stages.append(stage)
         core = next(iter(result["regions"]))
         log(
-            f"  stage {info.index} ({info.mode}, SOC {info.soc:.2f}): {core} von Mises max "
+            f"  stage {info.index} ({info.mode}, SOC {soc_text(info.soc)}): {core} von Mises max "
             f"{result['regions'][core]['von_mises_max_MPa']:.1f} MPa, principal max "
             f"{result['regions'][core]['principal_max_MPa']:.1f} MPa"
         )

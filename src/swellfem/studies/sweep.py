@@ -282,6 +282,39 @@ def load_sweep(path: Path, extra_overrides: list[str] | None = None) -> tuple[Sw
     return spec, points, columns
 
 
+def parse_shard(text: str) -> tuple[int, int]:
+    """``"K/N"`` (shard K of N, 1-based) as (K, N); a ValueError with a one-line reason otherwise."""
+    k, slash, n = str(text).strip().partition("/")
+    try:
+        k_num, n_num = int(k), int(n)
+    except ValueError:
+        raise ValueError(f"--shard {text}: expected K/N (shard K of N, 1-based), e.g. 2/8") from None
+    if not slash:
+        raise ValueError(f"--shard {text}: expected K/N (shard K of N, 1-based), e.g. 2/8")
+    if n_num < 1:
+        raise ValueError(f"--shard {text}: N must be at least 1, got {n_num}")
+    if not 1 <= k_num <= n_num:
+        raise ValueError(f"--shard {text}: K must be between 1 and N = {n_num}, got {k_num}")
+    return k_num, n_num
+
+
+def shard_of(points: list[Point], count: int) -> dict[str, int]:
+    """The shard (1-based, of ``count``) of every point key: point i of the sweep (0-based, in
+    the order of the sweep's point list, as ``sweep.json`` lists them) goes to shard
+    ``i % count + 1``; a point whose resolved case repeats an earlier point's (the same key)
+    goes with that earlier point, so no two shards ever write the same point directory."""
+    shards: dict[str, int] = {}
+    for p in points:
+        shards.setdefault(p.key, p.index % count + 1)
+    return shards
+
+
+def shard_points(points: list[Point], shard: int, count: int) -> list[Point]:
+    """The points of shard ``shard`` of ``count`` (see :func:`shard_of`), in sweep order."""
+    shards = shard_of(points, count)
+    return [p for p in points if shards[p.key] == shard]
+
+
 def sweep_identity(points: list[Point], columns: list[tuple]) -> str:
     """A hash of what the sweep computes (its points and columns): a sweep directory is
     resumed only by the same definition."""

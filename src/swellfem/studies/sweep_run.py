@@ -1,30 +1,41 @@
-"""Running a sweep: serially, with ``--jobs N`` worker processes, or shared out among the
-ranks of ``mpiexec -n N`` (one point per rank at a time, each solved serially).
+"""Running a sweep: serially, with ``--jobs N`` worker processes, or under ``mpiexec -n N``,
+where rank 0 deals the points out one at a time to whichever rank is free (each point solved
+serially); and in shards (``--shard K/N``, e.g. the tasks of a job array, sharing one OUTDIR or
+each with its own) that :func:`merge_sweep` collects. See docs/sweeps.md.
 
 Resumable: every point is written all or nothing into ``points/<hash>/`` (``summary.json``
 or ``error.json``); a rerun skips points that have a ``summary.json``. The table
-``results.csv`` and the plots are rewritten (atomically) at the end of every run, and for a
-sweep with ``[design]`` (a shell design map) also ``design.md``: which designs no layer is
-predicted to fail in, and the safe region in one sentence.
+``results.csv`` and the plots are rewritten (atomically) at the end of every whole run and
+merge (never by a shard), and for a sweep with ``[design]`` (a shell design map) also
+``design.md``: which designs no layer is predicted to fail in, and the safe region in one
+sentence. The table is built from the point files alone, so serial, parallel and merged runs
+give the same ``results.csv``, byte for byte.
 """
 
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
 import os
 import shutil
+import socket
 import sys
+import tempfile
+import threading
 import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..results.files import atomic_directory, check_output_dir_on, write_json, write_marker
+from .. import interrupt
+from ..formatting import soc_text
+from ..results.files import (OutputError, atomic_directory, check_output_dir, read_marker, write_json,
+                             write_marker)
 from ..results.tables import flatten_stage
-from .sweep import Design, Point, SweepSpec, load_sweep, sweep_identity
+from .sweep import Design, Point, SweepSpec, load_sweep, shard_of, shard_points, sweep_identity
 
 EXIT_SOME_FAILED = 4
 
@@ -75,19 +86,25 @@ def _point_status(outdir: Path, p: Point) -> str:
 
 
 class Progress:
-    """A progress bar with an ETA on a terminal (tqdm), plain log lines otherwise."""
+    """A progress bar with an ETA on a terminal (tqdm), plain log lines otherwise. Thread-safe
+    (under MPI, rank 0's dealer thread reports the other ranks' points)."""
 
     def __init__(self, total: int, done: int, enabled: bool = True):
         self.total, self.done, self.enabled = total, done, enabled
         self.t0 = time.perf_counter()
         self.new = 0
         self.bar = None
+        self.lock = threading.Lock()
         if enabled and sys.stderr.isatty():
             from tqdm import tqdm
 
             self.bar = tqdm(total=total, initial=done, unit="point", dynamic_ncols=True)
 
     def update(self, label: str, status: dict) -> None:
+        with self.lock:
+            self._update(label, status)
+
+    def _update(self, label: str, status: dict) -> None:
         self.done += 1
         self.new += 1
         if self.bar is not None:
@@ -99,7 +116,8 @@ class Progress:
         rate = (time.perf_counter() - self.t0) / self.new
         eta = rate * (self.total - self.done)
         extra = f": {status['error']}" if status["status"] == "failed" else ""
-        print(f"[{self.done}/{self.total}] point {label} {status['status']} in {status['seconds']:.1f} s, "
+        on = f" on rank {status['rank']}" if "rank" in status else ""
+        print(f"[{self.done}/{self.total}] point {label} {status['status']}{on} in {status['seconds']:.1f} s, "
               f"ETA {eta:.0f} s{extra}", flush=True)
 
     def close(self) -> None:
@@ -108,53 +126,46 @@ class Progress:
 
 
 def run_sweep(path: Path, outdir: Path, jobs: int = 1, overrides: list[str] | None = None,
-              log=print, progress: bool = True, overwrite: bool = False) -> dict:
+              log=print, progress: bool = True, overwrite: bool = False, shard: tuple[int, int] | None = None,
+              loaded: tuple | None = None) -> dict:
     """Run (or resume) the sweep ``path`` into ``outdir``; returns counts of points.
 
     ``outdir`` is resumed only if it holds this same sweep (its marker names the sweep's
     identity); another sweep's directory is replaced only with ``overwrite``, and a directory
-    swellfem did not write never (:func:`swellfem.results.files.check_output_dir`)."""
+    swellfem did not write never (:func:`swellfem.results.files.check_output_dir`).
+
+    ``shard = (K, N)`` runs only the points of shard K of N (:func:`~.sweep.shard_of`) and
+    writes no ``results.csv`` (it would not be the whole sweep): :func:`merge_sweep` builds it
+    from the shards. Shards may share one ``outdir`` (also on several machines at once).
+    ``loaded``: the sweep as :func:`~.sweep.load_sweep` returned it (not read again)."""
     from .._backend import MPI
 
     comm = MPI.COMM_WORLD
-    spec, points, columns = load_sweep(path, overrides)
+    spec, points, columns = loaded if loaded is not None else load_sweep(path, overrides)
     outdir = Path(outdir)
     identity = sweep_identity(points, columns)
-    state = check_output_dir_on(comm, outdir, "sweep", overwrite, identity)
+    if shard is not None and overwrite:
+        raise OutputError(f"--overwrite with --shard {shard[0]}/{shard[1]}: shards may share {outdir}, and "
+                          "replacing it would delete the other shards' points; remove it or choose another -o")
+    _open_outdir(comm, outdir, identity, overwrite, _sweep_record(path, spec, points, overrides))
+    mine = points if shard is None else shard_points(points, *shard)
+    valid = [p for p in mine if p.case is not None]
+    distinct = list({p.key: p for p in valid}.values())  # a repeated case is solved once
+    todo = None
     if comm.rank == 0:
-        if state == "replace":
-            shutil.rmtree(outdir)
-        if state != "resume":
-            outdir.mkdir(parents=True, exist_ok=True)
-            write_marker(outdir, "sweep", identity)
-        (outdir / "points").mkdir(parents=True, exist_ok=True)
-        write_json(outdir / "sweep.json", {"sweep_file": str(path), "spec": spec.model_dump(),
-                                            "overrides": overrides or [],
-                                            "points": [{"index": p.index, "key": p.key, "values": p.values}
-                                                       for p in points]})
-    comm.barrier()
-    valid = [p for p in points if p.case is not None]
-    todo = [p for p in valid if _point_status(outdir, p) != "done"]
+        todo = [p.index for p in distinct if _point_status(outdir, p) != "done"]
+    todo = [points[i] for i in comm.bcast(todo, root=0)]
+    where = f"shard {shard[0]}/{shard[1]}: {len(mine)} of {len(points)} points" if shard else f"{len(points)} points"
     if comm.rank == 0:
-        log(f"{spec.name}: {len(points)} points ({len(points) - len(valid)} invalid), "
-            f"{len(valid) - len(todo)} already done, {len(todo)} to run"
+        log(f"{spec.name}: {where} ({len(mine) - len(valid)} invalid), "
+            f"{len(distinct) - len(todo)} already done, {len(todo)} to run"
             + (f" on {comm.size} MPI ranks" if comm.size > 1 else f" with {jobs} job(s)"))
-    bar = Progress(len(valid), len(valid) - len(todo), enabled=progress and comm.rank == 0)
+    bar = Progress(len(distinct), len(distinct) - len(todo), enabled=progress and comm.rank == 0)
     try:
         if comm.size > 1:
-            for p in todo[comm.rank::comm.size]:
-                status = solve_point(p.data, str(outdir / "points" / p.key))
-                bar.update(p.key, status)
-            comm.barrier()
+            _solve_shared(comm, todo, outdir, bar)
         elif jobs > 1 and len(todo) > 1:
-            import multiprocessing
-
-            ctx = multiprocessing.get_context("spawn")
-            with ctx.Pool(processes=jobs, maxtasksperchild=None, initializer=_die_with_parent) as pool:
-                results = [(p, pool.apply_async(solve_point, (p.data,
-                                                              str(outdir / "points" / p.key)))) for p in todo]
-                for p, r in results:
-                    bar.update(p.key, r.get())
+            _solve_pool(todo, outdir, bar, jobs)
         else:
             for p in todo:
                 bar.update(p.key, solve_point(p.data, str(outdir / "points" / p.key)))
@@ -162,18 +173,325 @@ def run_sweep(path: Path, outdir: Path, jobs: int = 1, overrides: list[str] | No
         bar.close()
     counts = {}
     if comm.rank == 0:
-        counts = write_results(spec, points, columns, outdir)
-        log(f"{counts['ok']} points done, {counts['failed']} failed; wrote {outdir}/results.csv")
+        if shard is None:
+            counts = write_results(spec, points, columns, outdir)
+            log(f"{counts['ok']} points done, {counts['failed']} failed; wrote {outdir}/results.csv")
+        else:
+            counts = _write_shard_record(outdir, shard, mine)
+            log(f"shard {shard[0]}/{shard[1]}: {counts['ok']} points done, {counts['failed']} failed; "
+                f"results.csv of the whole sweep: swellfem sweep-merge {path} -o OUTDIR SHARD_DIR...")
+    if comm.size > 1:
+        _idle_barrier(comm)  # while rank 0 writes the table and plots
     counts = comm.bcast(counts, root=0)
     return counts
 
 
-def _atomic_write(path: Path, text: str) -> None:
+def _sweep_record(path: Path, spec: SweepSpec, points: list[Point], overrides: list[str] | None) -> dict:
+    """``sweep.json``: the sweep file, its definition, the overrides and every point."""
+    return {"sweep_file": str(path), "spec": spec.model_dump(), "overrides": overrides or [],
+            "points": [{"index": p.index, "key": p.key, "values": p.values} for p in points]}
+
+
+def _open_outdir(comm, outdir: Path, identity: str, overwrite: bool, record: dict) -> None:
+    """Check, create or resume the sweep directory (rank 0; its error raised on every rank) and
+    write ``sweep.json``. Safe for shards that start at once into one directory: it is created
+    with its marker in one rename, and ``sweep.json`` replaced atomically."""
+    error = None
+    if comm.rank == 0:
+        try:
+            state = check_output_dir(outdir, "sweep", overwrite, identity)
+            if state == "replace":
+                shutil.rmtree(outdir)
+            if state != "resume":
+                _create_sweep_dir(outdir, identity, overwrite)
+            (outdir / "points").mkdir(exist_ok=True)
+            _atomic_json(outdir / "sweep.json", record)
+        except OutputError as exc:
+            error = exc
+    error = comm.bcast(error, root=0)
+    if error is not None:
+        raise error
+
+
+def _create_sweep_dir(outdir: Path, identity: str, overwrite: bool) -> None:
+    """Make ``outdir`` with its marker and ``points/`` by renaming a temporary beside it into
+    place (onto nothing or an empty directory): a concurrent shard sees either no directory or a
+    marked one. Where another shard made it first, it must hold this same sweep."""
+    outdir = Path(outdir).absolute()
+    outdir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.tmp-{os.getpid()}-", dir=outdir.parent))
+    try:
+        write_marker(tmp, "sweep", identity)
+        (tmp / "points").mkdir()
+        os.chmod(tmp, 0o755)
+        try:
+            os.rename(tmp, outdir)
+        except OSError as exc:
+            if exc.errno not in (errno.EEXIST, errno.ENOTEMPTY):
+                raise
+            check_output_dir(outdir, "sweep", overwrite, identity)  # made meanwhile: this sweep's only
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _solve_task(task: tuple[str, dict, str]) -> tuple[str, dict]:
+    key, case_data, point_dir = task
+    return key, solve_point(case_data, point_dir)
+
+
+def _solve_pool(todo: list[Point], outdir: Path, bar: Progress, jobs: int) -> None:
+    """``--jobs N``: N worker processes (spawned once, each solving one point at a time, kept
+    for the whole sweep); progress as the points finish, in any order."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    tasks = [(p.key, p.data, str(outdir / "points" / p.key)) for p in todo]
+    with ctx.Pool(processes=min(jobs, len(todo)), initializer=_die_with_parent) as pool:
+        for key, status in pool.imap_unordered(_solve_task, tasks):
+            bar.update(key, status)
+
+
+# --- MPI: points dealt out by rank 0 --------------------------------------------------------
+
+#: message tags of the dealer (on a duplicate of COMM_WORLD: no clash with any other message)
+_ASK, _GIVE = 11, 12
+#: seconds between looks for a message (a dealer that blocks in MPI would spin a core)
+_POLL_S = 0.005
+
+
+def _solve_shared(comm, todo: list[Point], outdir: Path, bar: Progress) -> None:
+    """Under ``mpiexec -n N``: rank 0 hands the next point to whichever rank asks (dynamic: a
+    rank that finishes early takes more points). Rank 0 answers from a thread and solves points
+    itself in between (MPI_THREAD_MULTIPLE; where MPI cannot do threads, rank 0 only deals).
+    Each point is solved serially (MPI.COMM_SELF), so the results do not depend on which rank
+    solved it. Ends with a barrier on ``comm``. Ranks wait by polling every few milliseconds: a
+    blocking MPI wait would spin a core that another rank is solving on."""
+    from .._backend import MPI
+
+    deal = comm.Dup()
+    try:
+        if deal.rank == 0:
+            _deal(deal, todo, outdir, bar, threaded=MPI.Query_thread() >= MPI.THREAD_MULTIPLE)
+        else:
+            _take_dealt(deal, todo, outdir)
+    finally:
+        deal.Free()
+    _idle_barrier(comm)
+
+
+def _idle_barrier(comm) -> None:
+    """A barrier that waits without keeping a core busy (MPICH's blocking waits poll at full
+    speed, taking a core from the ranks still working)."""
+    request = comm.Ibarrier()
+    while not request.Test():
+        time.sleep(_POLL_S)
+
+
+def _deal(comm, todo: list[Point], outdir: Path, bar: Progress, threaded: bool) -> None:
+    from .._backend import MPI
+
+    lock = threading.Lock()
+    state = {"next": 0}
+    stop = threading.Event()
+    failure: list[BaseException] = []
+
+    def take() -> int | None:
+        with lock:
+            i = state["next"]
+            if i >= len(todo):
+                return None
+            state["next"] = i + 1
+            return i
+
+    def serve() -> None:
+        asking, status = comm.size - 1, MPI.Status()
+        try:
+            while asking and not stop.is_set():
+                if not comm.Iprobe(source=MPI.ANY_SOURCE, tag=_ASK, status=status):
+                    time.sleep(_POLL_S)
+                    continue
+                source = status.Get_source()
+                finished = comm.recv(source=source, tag=_ASK)
+                if finished is not None:
+                    bar.update(*finished)
+                i = take()
+                comm.send(i, dest=source, tag=_GIVE)
+                if i is None:
+                    asking -= 1
+        except BaseException as exc:  # noqa: BLE001 - raised again in the main thread
+            failure.append(exc)
+
+    if not threaded:
+        serve()
+    else:
+        dealer = threading.Thread(target=serve, name="swellfem-sweep-dealer", daemon=True)
+        dealer.start()
+        try:
+            while (i := take()) is not None:
+                p = todo[i]
+                bar.update(p.key, {**solve_point(p.data, str(outdir / "points" / p.key)), "rank": 0})
+        except BaseException:
+            stop.set()
+            raise
+        finally:
+            dealer.join()
+    if failure:
+        raise failure[0]
+
+
+def _take_dealt(comm, todo: list[Point], outdir: Path) -> None:
+    finished = None
+    while True:
+        comm.send(finished, dest=0, tag=_ASK)
+        while not comm.Iprobe(source=0, tag=_GIVE):
+            time.sleep(_POLL_S)
+        i = comm.recv(source=0, tag=_GIVE)
+        if i is None:
+            return
+        p = todo[i]
+        finished = (p.key, {**solve_point(p.data, str(outdir / "points" / p.key)), "rank": comm.rank})
+
+
+# --- shards and their merge -----------------------------------------------------------------
+
+SHARD_RECORDS = "shards"
+
+
+def _write_shard_record(outdir: Path, shard: tuple[int, int], mine: list[Point]) -> dict:
+    """``shards/K-of-N.json``: which points shard K of N holds and how they ended; returns its
+    counts (an invalid point counts as failed, as in a whole run)."""
+    ok = [p for p in mine if p.case is not None and (outdir / "points" / p.key / "summary.json").exists()]
+    counts = {"points": len(mine), "ok": len(ok), "failed": len(mine) - len(ok)}
+    (outdir / SHARD_RECORDS).mkdir(exist_ok=True)
+    _atomic_json(outdir / SHARD_RECORDS / f"{shard[0]}-of-{shard[1]}.json",
+                 {"shard": shard[0], "of": shard[1], **counts, "keys": list(dict.fromkeys(p.key for p in mine)),
+                  "finished_unix_s": time.time()})
+    return counts
+
+
+def _shard_counts(directories: list[Path]) -> set[int]:
+    """The shard counts N that the shard records in ``directories`` name."""
+    found = set()
+    for d in directories:
+        for f in (d / SHARD_RECORDS).glob("*-of-*.json"):
+            try:
+                found.add(int(f.stem.rpartition("-of-")[2]))
+            except ValueError:
+                pass
+    return found
+
+
+def _result_of(key: str, directories: list[Path]) -> Path | None:
+    """The point directory that holds the result of ``key``: the first with a ``summary.json``,
+    else the first with an ``error.json`` (a failed point); None where there is neither."""
+    for name in ("summary.json", "error.json"):
+        for d in directories:
+            if (d / "points" / key / name).is_file():
+                return d / "points" / key
+    return None
+
+
+def merge_sweep(path: Path, outdir: Path, shard_dirs: list[Path], overrides: list[str] | None = None,
+                log=print, overwrite: bool = False, loaded: tuple | None = None) -> dict:
+    """Collect the points of sweep shards into ``outdir`` and write ``results.csv``, ``plots/``
+    (and ``design.md``) as a whole run of the sweep does: the same table, byte for byte.
+
+    ``shard_dirs`` are the shards' output directories (``outdir`` itself may be one, or hold
+    them all). Each must be a result of this same sweep (file and ``--set``); every valid point
+    must have a result (``summary.json``, or ``error.json`` for a point that failed) in one of
+    them. Otherwise :class:`OutputError` (one line) before anything is written. Point
+    directories are hard-linked where possible, else copied, each all or nothing."""
+    spec, points, columns = loaded if loaded is not None else load_sweep(path, overrides)
+    outdir = Path(outdir)
+    identity = sweep_identity(points, columns)
+    sources: list[Path] = []
+    for d in map(Path, shard_dirs):
+        if not d.is_dir():
+            raise OutputError(f"shard directory {d}: does not exist or is not a directory")
+        marker = read_marker(d)
+        if marker is None or marker.get("kind") != "sweep":
+            raise OutputError(f"shard directory {d}: is not a sweep result (no swellfem sweep marker)")
+        if marker.get("identity") != identity:
+            raise OutputError(f"shard directory {d}: holds another sweep's points (another sweep file or other "
+                              f"--set values than {path}{' with ' + ' '.join(overrides) if overrides else ''})")
+        if d.resolve() != outdir.resolve() and d.resolve() not in [s.resolve() for s in sources]:
+            sources.append(d)
+    state = check_output_dir(outdir, "sweep", overwrite, identity)
+    searched = ([outdir] if state == "resume" else []) + sources
+    valid = [p for p in points if p.case is not None]
+    found = {p.key: _result_of(p.key, searched) for p in valid}
+    missing = [p for p in valid if found[p.key] is None]
+    if missing:
+        first = missing[0]
+        values = ", ".join(f"{_name_unit(c)[0]} = {first.values[c[0]]}" for c in columns)
+        counts = _shard_counts(searched)
+        which = ""
+        if len(counts) == 1:
+            n = counts.pop()
+            shards = shard_of(points, n)
+            which = (f" of shard {shards[first.key]}/{n}; shards without results: "
+                     + ", ".join(f"{k}/{n}" for k in sorted({shards[p.key] for p in missing})))
+        raise OutputError(f"{len(missing)} of {len(valid)} points have no result in "
+                          f"{' or '.join(str(d) for d in searched) or 'no directory'}: e.g. point {first.index} "
+                          f"({values}){which}; run (or finish) those shards first (nothing was written)")
+    if state == "replace":
+        shutil.rmtree(outdir)
+    if state != "resume":
+        _create_sweep_dir(outdir, identity, overwrite)
+    (outdir / "points").mkdir(exist_ok=True)
+    _atomic_json(outdir / "sweep.json", _sweep_record(path, spec, points, overrides))
+    copied = 0
+    for key, src in found.items():
+        dst = outdir / "points" / key
+        if src.resolve() == dst.resolve() or (src.name == key and _same_result(src, dst)):
+            continue
+        interrupt.check()
+        with atomic_directory(dst) as tmp:
+            shutil.copytree(src, tmp, dirs_exist_ok=True, copy_function=_link_or_copy)
+        copied += 1
+    counts = write_results(spec, points, columns, outdir)
+    log(f"{spec.name}: {copied} points from {len(sources)} shard director{'y' if len(sources) == 1 else 'ies'}, "
+        f"{len(found) - copied} already in {outdir}; {counts['ok']} points done, {counts['failed']} failed; "
+        f"wrote {outdir}/results.csv")
+    return counts
+
+
+def _same_result(src: Path, dst: Path) -> bool:
+    """``dst`` already holds the result that ``src`` holds (the same summary or error bytes)."""
+    for name in ("summary.json", "error.json"):
+        a, b = src / name, dst / name
+        if a.is_file():
+            return b.is_file() and a.read_bytes() == b.read_bytes()
+    return False
+
+
+def _link_or_copy(src: str, dst: str) -> str:
+    """A hard link (results are never changed in place: a point is replaced as a whole), or a
+    copy across file systems."""
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+    return dst
+
+
+def atomic_write_text(path: Path, text: str) -> None:
     """Write a text file all or nothing: a temporary file beside it, moved into place (a failed
-    write leaves the earlier file and no temporary)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    write leaves the earlier file and no temporary). The temporary's name carries the host and
+    process, so writers on several machines sharing the directory never mix."""
+    tmp = path.with_name(f".{path.name}.{socket.gethostname()}.{os.getpid()}.tmp")
     try:
         tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _atomic_json(path: Path, data: dict) -> None:
+    """:func:`~swellfem.results.files.write_json`, all or nothing (see :func:`atomic_write_text`)."""
+    tmp = path.with_name(f".{path.name}.{socket.gethostname()}.{os.getpid()}.tmp")
+    try:
+        write_json(tmp, data)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
@@ -225,7 +543,7 @@ def write_results(spec: SweepSpec, points: list[Point], columns: list[tuple], ou
     w.writerow(cols)
     for r in rows:
         w.writerow([_fmt(r.get(c)) for c in cols])
-    _atomic_write(outdir / "results.csv", buf.getvalue())
+    atomic_write_text(outdir / "results.csv", buf.getvalue())
     from ..view.figures import sweep_figures
 
     metrics, plot_rows, safe = _write_design(spec, columns, rows, outdir)
@@ -247,7 +565,7 @@ def _write_design(spec: SweepSpec, columns: list[tuple], rows: list[dict],
         (outdir / "design.md").unlink(missing_ok=True)
         return list(spec.plot_metrics), rows, None
     verdicts = assess_designs(rows, columns, spec.design.failure_metrics)
-    _atomic_write(outdir / "design.md", design_markdown(spec, columns, verdicts))
+    atomic_write_text(outdir / "design.md", design_markdown(spec, columns, verdicts))
     metrics = [DESIGN_METRIC, *spec.design.failure_metrics, *(spec.plot_metrics or default_sweep_metrics(rows))]
     return (list(dict.fromkeys(metrics)), with_failure_ratio(rows, spec.design.failure_metrics),
             {v.point: v.safe for v in verdicts})
@@ -434,7 +752,7 @@ def _ratio_cell(worst: tuple[float, float] | None) -> str:
         return "–"
     ratio, soc = worst
     value = _ratio_text(ratio)
-    return f"{'**' + value + '**' if ratio >= 1 else value} (SOC {soc:.2f})"
+    return f"{'**' + value + '**' if ratio >= 1 else value} (SOC {soc_text(soc)})"
 
 
 _VERDICT_TEXT = {"safe": "yes", "fails": "no", "failed": "failed", "not run": "not run", "no data": "no data"}

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..formatting import soc_text
+
 _STYLES = ["-", "--", "-.", ":"]
 _MARKERS = ["o", "s", "^", "D", "v"]
 
@@ -55,7 +57,7 @@ def axial_stress_figure(title: str, summaries: dict[str, dict], path_stem: Path)
                 ax.axvline(layer["outer_radius_nm"], color="0.8", lw=0.8, zorder=0)
         ax.axhline(0, color="0.5", lw=0.6)
         st0 = first["stages"][k]
-        panel = f"SOC = {st0['soc']:.2f}"
+        panel = f"SOC = {soc_text(st0['soc'])}"
         if st0.get("front_radius_nm") is not None:
             panel += f", front at {st0['front_radius_nm']:.1f} nm"
         ax.set_title(panel, fontsize=10)
@@ -88,7 +90,7 @@ def probe_line_figure(title: str, summaries: dict[str, dict], path_stem: Path, s
         ax.axhline(0, color="0.5", lw=0.6)
     axes.flat[0].legend(fontsize=7)
     soc = next(iter(summaries.values()))["stages"][stage]["soc"]
-    fig.suptitle(f"{title}: stresses along the probe lines, SOC = {soc:.2f} (tension positive)", fontsize=11)
+    fig.suptitle(f"{title}: stresses along the probe lines, SOC = {soc_text(soc)} (tension positive)", fontsize=11)
     fig.tight_layout()
     return _save(fig, path_stem)
 
@@ -366,7 +368,7 @@ def _annotate(ax, mesh, grid: np.ndarray, socs: np.ndarray, xs: list, ys: list, 
             color = "k" if mesh.norm(v) > 0.6 else "w"
             ax.text(x, y, _cell_text(v), ha="center", va="bottom" if show_soc else "center", fontsize=7, color=color)
             if show_soc and np.isfinite(socs[j, i]):
-                ax.text(x, y, f"SOC {socs[j, i]:.2f}", ha="center", va="top", fontsize=5, color=color)
+                ax.text(x, y, f"SOC {soc_text(socs[j, i])}", ha="center", va="top", fontsize=5, color=color)
 
 
 def _mark_failed(ax, panel: dict[str, dict], names: list[str]) -> None:

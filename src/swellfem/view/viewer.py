@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..formatting import soc_text
+
 from .render import (FIELDS, _pyvista, clip_half, color_range, is_octant, is_planar, mirror_octant, read_stage,
                      region_centroid, region_outlines, scalars_of, section)
 
@@ -206,7 +208,7 @@ def plot_fields(
     if outlines is not None:
         plotter.add_mesh(outlines, color="black", line_width=2)
     st = summary["stages"][index]
-    title = (f"{summary['case']['name']} - stage {index}: SOC {st['soc']:.2f} ({st['mode']}) - {label}"
+    title = (f"{summary['case']['name']} - stage {index}: SOC {soc_text(st['soc'])} ({st['mode']}) - {label}"
              + (f" - deformed x{warp:g}" if warp else ""))
     if clip:
         title += f" - cut at {clip} = {origin['xyz'.index(clip)]:.4g} nm" + (f" ({through})" if through else "")

@@ -47,6 +47,12 @@ class ShapeSchema(Strict):
         raise NotImplementedError
 
     @property
+    def contact_pairs(self) -> list[tuple[str, str, str]]:
+        """(pair name, the region inside, the region outside) of every void across which two
+        regions may come into frictionless contact. None by default."""
+        return []
+
+    @property
     def extent_nm(self) -> float:
         """Largest distance of the body from its centre, nm."""
         raise NotImplementedError

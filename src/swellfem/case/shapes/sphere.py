@@ -1,28 +1,39 @@
-"""Concentric spheres: a core and shells listed from the core outwards (lengths nm)."""
+"""Concentric spheres: a core and shells listed from the core outwards (lengths nm).
+
+A layer may be a ``void`` (a gap with no material): what is inside it is a *yolk* that swells
+freely until it touches the layer outside, then presses it (frictionless contact, one contact
+pair per void, named after the void). ``yolk_offset`` moves the yolk off the centre.
+"""
 
 from __future__ import annotations
 
 import math
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from ..base import LengthNm, RegionName, Strict
-from .base import LayeredShape
+from ..base import LengthNm, PointNm, RegionName, Strict
+from .base import FORMULATIONS, STAGE_MODES, LayeredShape
 
 
 class Layer(Strict):
     """One layer of a concentric sphere, from the core outwards."""
 
     name: RegionName
-    material: str
+    material: str | None = None
     outer_radius: LengthNm | None = None
     thickness: LengthNm | None = None
+    #: a gap with no material (the layer's name names the contact pair across it)
+    void: bool = False
 
     @model_validator(mode="after")
     def _one_size(self) -> "Layer":
         if (self.outer_radius is None) == (self.thickness is None):
             raise ValueError("give exactly one of outer_radius and thickness")
+        if self.void and self.material is not None:
+            raise ValueError(f"void layer '{self.name}' has no material (leave material out)")
+        if not self.void and self.material is None:
+            raise ValueError(f"layer '{self.name}' needs a material (or void = true for a gap)")
         return self
 
 
@@ -30,10 +41,11 @@ class ConcentricSphere(LayeredShape):
     """A core and shells as concentric spheres, listed from the core outwards."""
 
     type: Literal["concentric-sphere"]
-    stage_modes: ClassVar[tuple[str, ...]] = ("uniform", "shrinking-core", "diffusion")
     layers: Annotated[list[Layer], Field(min_length=1)]
     #: a hollow core: a central cavity of this radius (absent: a full core)
     cavity_radius: LengthNm | None = None
+    #: the yolk (every layer inside the void) moved off the centre by this vector, nm
+    yolk_offset: PointNm | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> "ConcentricSphere":
@@ -50,7 +62,86 @@ class ConcentricSphere(LayeredShape):
                 raise ValueError(
                     f"layer '{layer.name}' has outer radius {r:g} nm, not larger than the {inner:g} nm inside it"
                 )
+        voids = [i for i, layer in enumerate(self.layers) if layer.void]
+        if voids and self.cavity_radius is not None:
+            raise ValueError("a hollow core (cavity_radius) and a void layer together are not supported")
+        if voids and (voids[0] == 0 or voids[-1] == len(self.layers) - 1):
+            raise ValueError("a void layer must lie between two solid layers (a central hole is cavity_radius)")
+        if any(b == a + 1 for a, b in zip(voids, voids[1:])):
+            raise ValueError("two void layers follow each other: make them one")
+        if self.yolk_offset is not None:
+            if len(voids) != 1:
+                raise ValueError("yolk_offset needs exactly one void layer (the yolk is what is inside it)")
+            shift = math.dist(self.yolk_offset, (0.0, 0.0, 0.0))
+            gap = radii[voids[0]] - self.inner_radii_nm[voids[0]]
+            if shift >= gap:
+                raise ValueError(f"yolk_offset moves the yolk {shift:g} nm, not less than the {gap:g} nm void: "
+                                 "it would touch or cut the shell")
         return self
+
+    # --- solid layers and voids ---------------------------------------------------------
+
+    @property
+    def solid_layers(self) -> list[Layer]:
+        return [layer for layer in self.layers if not layer.void]
+
+    @property
+    def layer_names(self) -> list[str]:
+        """The solid layers (the regions), from the core outwards."""
+        return [layer.name for layer in self.solid_layers]
+
+    @property
+    def region_materials(self) -> dict[str, str]:
+        return {layer.name: layer.material for layer in self.solid_layers}
+
+    @property
+    def material_keys(self) -> dict[str, str]:
+        return {layer.name: f"geometry.layers[{i}].material" for i, layer in enumerate(self.layers) if not layer.void}
+
+    @property
+    def interfaces(self) -> list[tuple[str, str]]:
+        """Bonded interfaces: neighbouring solid layers (a void separates instead)."""
+        layers = self.layers
+        return [(a.name, b.name) for a, b in zip(layers[:-1], layers[1:]) if not (a.void or b.void)]
+
+    @property
+    def contact_pairs(self) -> list[tuple[str, str, str]]:
+        """(void name, the solid layer inside it, the solid layer outside it) of every void."""
+        layers = self.layers
+        return [(layer.name, layers[i - 1].name, layers[i + 1].name)
+                for i, layer in enumerate(layers) if layer.void]
+
+    @property
+    def yolk_layers(self) -> list[str]:
+        """The solid layers inside the first void (they move with ``yolk_offset``)."""
+        voids = [i for i, layer in enumerate(self.layers) if layer.void]
+        return [layer.name for layer in self.layers[:voids[0]]] if voids else []
+
+    @property
+    def yolk_centre(self) -> tuple[float, float, float]:
+        return tuple(float(c) for c in self.yolk_offset) if self.yolk_offset is not None else (0.0, 0.0, 0.0)
+
+    @property
+    def formulations(self) -> tuple[str, ...]:  # type: ignore[override]
+        x, y, z = self.yolk_centre
+        if x or y:
+            return ("3d",)
+        if z:
+            return ("axisymmetric", "3d")
+        return FORMULATIONS
+
+    @property
+    def stage_modes(self) -> tuple[str, ...]:  # type: ignore[override]
+        """Fronts are radial about the centre (not about an offset yolk); diffusion enters
+        through the outer surface (a void has no path for K+ in this model)."""
+        if any(layer.void for layer in self.layers):
+            return ("uniform",) if any(self.yolk_centre) else ("uniform", "shrinking-core")
+        return STAGE_MODES
+
+    @property
+    def region_centres(self) -> dict[str, tuple[float, float, float]]:
+        yolk = set(self.yolk_layers)
+        return {name: (self.yolk_centre if name in yolk else (0.0, 0.0, 0.0)) for name in self.layer_names}
 
     @property
     def outer_radii_nm(self) -> list[float]:
@@ -72,7 +163,8 @@ class ConcentricSphere(LayeredShape):
 
     @property
     def thinnest_feature_nm(self) -> float:
-        return min(o - i for i, o in zip(self.inner_radii_nm, self.outer_radii_nm))
+        return min(o - i for layer, i, o in zip(self.layers, self.inner_radii_nm, self.outer_radii_nm)
+                   if not layer.void)  # a void has no cells to resolve
 
     def mesh_measures(self, formulation: str) -> tuple[float, float]:
         R = self.extent_nm
@@ -83,20 +175,28 @@ class ConcentricSphere(LayeredShape):
 
     @property
     def region_radii(self) -> dict[str, float]:
-        return dict(zip(self.layer_names, self.outer_radii_nm))
+        return {layer.name: r for layer, r in zip(self.layers, self.outer_radii_nm) if not layer.void}
 
     def default_lines(self) -> list[tuple[str, tuple, tuple]]:
         inner = self.cavity_radius or 0.0
         return [("axis", (0.0, 0.0, inner), (0.0, 0.0, self.extent_nm))]
 
     def describe(self) -> str:
-        radii = ", ".join(f"{n} to {r:g} nm" for n, r in zip(self.layer_names, self.outer_radii_nm))
+        radii = ", ".join(f"{layer.name}{' (void)' if layer.void else ''} to {r:g} nm"
+                          for layer, r in zip(self.layers, self.outer_radii_nm))
         if self.cavity_radius:
             radii = f"cavity to {self.cavity_radius:g} nm, " + radii
+        if any(self.yolk_centre):
+            radii += f"; yolk centred at ({', '.join(f'{c:g}' for c in self.yolk_centre)}) nm"
         return radii
 
     def summary(self) -> dict:
-        out = {"type": self.type, "outer_radii_nm": dict(zip(self.layer_names, self.outer_radii_nm))}
+        out = {"type": self.type, "outer_radii_nm": dict(zip((layer.name for layer in self.layers), self.outer_radii_nm))}
         if self.cavity_radius:
             out["cavity_radius_nm"] = self.cavity_radius
+        voids = {layer.name: r - inner for layer, r, inner in zip(self.layers, self.outer_radii_nm, self.inner_radii_nm)
+                 if layer.void}
+        if voids:
+            out["void_thickness_nm"] = voids
+            out["yolk_centre_nm"] = list(self.yolk_centre)
         return out

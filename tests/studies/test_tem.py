@@ -1,0 +1,60 @@
+"""The TEM comparison report (studies/tem.py) on a made-up sweep table: the SOC at which the
+particle is 39 nm across, the skeleton strain there, the verdicts, the void a wall needs."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from swellfem.cli import main
+from swellfem.studies.tem import MEASURED_SKELETON_STRAIN, read_points, assess_point, tem_markdown
+
+
+def write_table(path, points):
+    """points: {(void, wall): [(soc, Bi volume expansion %, cell expansion %, wall ratio), ...]}"""
+    cols = ["void [nm]", "wall [nm]", "soc", "Bi.volume_expansion_percent", "particle.apparent_volume_expansion_percent",
+            "cage.fracture_strain_ratio_max", "cage.strength_ratio_max"]
+    with (path / "results.csv").open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(cols)
+        for (void, wall), rows in points.items():
+            for soc, bi, cell, ratio in rows:
+                w.writerow([void, wall, soc, bi, cell, ratio, ratio / 2])
+
+
+def cell_growth(strain):
+    return 100 * ((1 + strain) ** 3 - 1)
+
+
+def test_reproduced_point_and_verdicts(tmp_path):
+    d39 = 100 * ((39 / 26) ** 3 - 1)  # 237.5 %
+    write_table(tmp_path, {
+        ("4", "4"): [(0.5, 200.0, cell_growth(0.02), 0.5), (1.0, 275.0, cell_growth(0.04), 2.0), (0.0, 0.0, 0.0, 0.0)],
+        ("8", "4"): [(0.5, 200.0, 0.0, 0.0), (1.0, 300.0, cell_growth(0.005), 0.4), (0.0, 0.0, 0.0, 0.0)],
+        ("1", "4"): [(0.5, 150.0, cell_growth(0.05), 3.0), (1.0, 180.0, cell_growth(0.08), 6.0), (0.0, 0.0, 0.0, 0.0)],
+    })
+    params, points = read_points(tmp_path)
+    assert params == ["void [nm]", "wall [nm]"]
+    v = assess_point(points[0], params, "Bi", "cage")
+    at = 0.5 + 0.5 * (39 - 26 * 3.0 ** (1 / 3)) / (26 * 3.75 ** (1 / 3) - 26 * 3.0 ** (1 / 3))
+    assert v.soc_at_39nm == pytest.approx(at)
+    assert v.skeleton_strain == pytest.approx(0.02 + 0.02 * (at - 0.5) / 0.5, rel=1e-2)
+    assert v.reproduces and v.cracks  # 3.1 % within 1 %; ratio 2 at the stage that reaches 39 nm
+    free = assess_point(points[1], params, "Bi", "cage")
+    assert not free.reproduces and not free.cracks
+    stopped = assess_point(points[2], params, "Bi", "cage")
+    assert stopped.soc_at_39nm is None and stopped.largest_diameter_nm < 39
+    assert d39 > 200
+    text = tem_markdown(tmp_path)
+    assert "reproduced by: void [nm] 4, wall [nm] 4" in text
+    assert "- wall [nm] 4: void 8 or more" in text
+    assert f"{100 * MEASURED_SKELETON_STRAIN:.1f} %" in text
+
+
+def test_cli_writes_the_report_and_refuses_a_folder_without_a_table(tmp_path, capsys):
+    assert main(["tem-report", str(tmp_path)]) == 2
+    assert "results.csv: no such file" in capsys.readouterr().err
+    write_table(tmp_path, {("4", "4"): [(1.0, 275.0, cell_growth(0.031), 0.5)]})
+    assert main(["tem-report", str(tmp_path)]) == 0
+    assert (tmp_path / "tem_report.md").read_text().startswith("# Bi yolk")
