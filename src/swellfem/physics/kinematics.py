@@ -27,7 +27,11 @@ class SmallStrain:
         self.mesh = mesh
         self.axisymmetric = axisymmetric
         self.x = ufl.SpatialCoordinate(mesh)
-        self.r_tol = r_tol  # nm: closer to the axis than this, u_r / r takes its limit du_r/dr
+        # nm: closer to the axis than this, u_r / r takes its limit du_r/dr. A Constant, not a
+        # number: the compiled forms then do not depend on the particle's size (one JIT per sweep)
+        from dolfinx import fem
+
+        self.r_tol = fem.Constant(mesh, float(r_tol))
         self.dim = 3 if axisymmetric else mesh.geometry.dim
         self.components = AXISYMMETRIC_COMPONENTS if axisymmetric else FULL_COMPONENTS
 
