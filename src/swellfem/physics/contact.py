@@ -150,8 +150,11 @@ class ContactPair:
         cmap = mesh.geometry.cmaps[0]
         self.geometry_element = basix.create_element(basix.ElementFamily.P, cell_type, cmap.degree,
                                                      basix.LagrangeVariant(cmap.variant))
-        self.closure = [np.asarray(d, dtype=np.int32) for d in self.element.entity_closure_dofs[tdim - 1]]
-        self.facet_frames = [_facet_parametrisation(cell_type, lf) for lf in range(len(self.closure))]
+        #: per local facet of the cell: the dofs on it, and its origin and edges in the reference cell
+        self.closure = np.array(self.element.entity_closure_dofs[tdim - 1], dtype=np.int32)
+        frames = [_facet_parametrisation(cell_type, lf) for lf in range(len(self.closure))]
+        self.facet_origin = np.stack([origin for origin, _ in frames])  # (n_facets_of_cell, tdim)
+        self.facet_edges = np.stack([edges for _, edges in frames])  # (n_facets_of_cell, fdim, tdim)
 
         self.slave = _SurfaceData(mesh, V, facet_tags.find(inner_tag))
         master = _SurfaceData(mesh, V, facet_tags.find(outer_tag))
@@ -163,6 +166,7 @@ class ContactPair:
         self.m_blocks = np.concatenate([p[1] for p in parts])
         self.m_facet = np.concatenate([p[2] for p in parts])
         self.m_constrained = np.concatenate([p[3] for p in parts])
+        self.m_origin, self.m_edges = self.facet_origin[self.m_facet], self.facet_edges[self.m_facet]
         if not self.comm.allreduce(len(self.slave.cells), op=MPI.SUM) or not len(self.m_nodes):
             raise RuntimeError(f"contact pair {name}: the mesh has no facets on one side of the void")
         self.s_constrained = self._constrained_of(self.slave)
@@ -171,14 +175,14 @@ class ContactPair:
         facet_type = basix.cell.sub_entity_type(cell_type, tdim - 1, 0)
         qp, qw = basix.make_quadrature(facet_type, quadrature_degree)
         self.q_weights = qw
-        ref = np.stack([o + qp @ e for o, e in self.facet_frames])  # (n_facets_of_cell, nq, tdim)
+        ref = self.facet_origin[:, None, :] + np.einsum("qk,fkt->fqt", qp, self.facet_edges)  # (n_facets_of_cell, nq, tdim)
         nq = len(qw)
         xi = ref[self.slave.local_facet].reshape(-1, tdim)  # (n_slave * nq, tdim)
         self.s_xi = xi
         self.s_cell = np.repeat(np.arange(len(self.slave.cells)), nq)
         X, dX = self._geometry_at(self.slave.nodes[self.s_cell], xi)
         lf = np.repeat(self.slave.local_facet, nq)
-        self.s_edges = np.stack([self.facet_frames[f][1] for f in range(len(self.facet_frames))])[lf]  # (n, fdim, tdim)
+        self.s_edges = self.facet_edges[lf]  # (n, fdim, tdim)
         self.s_X = X
         self.s_dX = dX
         area = self._facet_measure(dX, self.s_edges)
@@ -273,9 +277,6 @@ class ContactPair:
                                        else np.zeros((0, m.local_blocks.shape[1], self.gdim)))
         self.m_u = np.concatenate(u_master)
         tdim, g = self.tdim, self.gdim
-        origins = np.stack([f[0] for f in self.facet_frames])
-        edges = np.stack([f[1] for f in self.facet_frames])  # (nf, fdim, tdim)
-        self.m_origin, self.m_edges = origins[self.m_facet], edges[self.m_facet]
         # slave current positions
         s_u = self._u_of(self.slave.local_blocks)[self.s_cell] if len(self.s_cell) else np.zeros((0, 1, g))
         n = len(self.s_xi)
@@ -403,13 +404,13 @@ class ContactPair:
         st = self.state
         g, bs = self.gdim, self.bs
         lf = np.repeat(self.slave.local_facet, len(self.q_weights))[points]
-        closure_s = np.stack(self.closure)[lf]  # (na, nfd)
+        closure_s = self.closure[lf]  # (na, nfd)
         cell_s = self.s_cell[points]
         phi_s = np.take_along_axis(self.s_phi[points], closure_s, axis=1)
         blocks_s = np.take_along_axis(self.slave.global_blocks[cell_s], closure_s, axis=1)
         free_s = ~np.take_along_axis(self.s_constrained[cell_s], closure_s[:, :, None], axis=1)
         mf = st.master_facet[points]
-        closure_m = np.stack(self.closure)[self.m_facet[mf]]
+        closure_m = self.closure[self.m_facet[mf]]
         phi_m_all = self.element.tabulate(0, st.master_xi[points])[0, :, :, 0]
         phi_m = np.take_along_axis(phi_m_all, closure_m, axis=1)
         blocks_m = np.take_along_axis(self.m_blocks[mf], closure_m, axis=1)
@@ -483,10 +484,6 @@ class ContactPair:
         self.multiplier = t
         return True
 
-    def release(self) -> None:
-        """Forget the multipliers (a stage that is retaken starts again from the penalty)."""
-        self.multiplier[:] = 0.0
-
     # --- what is reported -------------------------------------------------------------------------
 
     def measures(self) -> dict:
@@ -518,8 +515,3 @@ class ContactPair:
         """Weighted gap (nm) and contact pressure (MPa; Cauchy with finite kinematics) at the
         slave surface's vertices (every rank has all of them, in :attr:`vertex_ids` order)."""
         return {"gap_nm": self.vertex_gap, "pressure_MPa": self.vertex_traction() * self.vertex_ratio}
-
-    def point_values(self) -> dict[str, np.ndarray]:
-        """Reference positions, point gap and Cauchy contact pressure of this rank's slave points."""
-        st = self.state
-        return {"X": self.s_X, "gap": st.gap, "pressure": self.traction() * st.area_ratio}

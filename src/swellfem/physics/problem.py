@@ -95,8 +95,7 @@ class MechanicsProblem:
         self.kinematics_kind = kinematics
         self.newton_options = newton_options or NewtonOptions()
         self.axisymmetric = self.formulation == "axisymmetric"
-        self.has_contact = bool(loaded.contact_tags)
-        self.nonlinear = kinematics == "finite" or self.has_contact or any(
+        self.nonlinear = kinematics == "finite" or bool(loaded.contact_tags) or any(
             m.plastic or m.softens or m.law != "isotropic" for m in regions.values())
         gdim = mesh.geometry.dim
         self.V = fem.functionspace(mesh, ("Lagrange", degree, (gdim,)))
@@ -142,6 +141,7 @@ class MechanicsProblem:
         self.cavity_pressure = fem.Constant(mesh, PETSc.ScalarType(0.0))
         self.b = fem_petsc.create_vector(self.V)
         self.contacts = self._contact_pairs(regions)
+        self._void_volume_forms: dict[str, object] = {}
         self.solver_kind = choose_solver(solver, self.formulation, self.num_dofs(), self.nonlinear)
         if self.nonlinear:
             self._setup_nonlinear()
@@ -235,29 +235,33 @@ class MechanicsProblem:
     def _towards_onset(self, done: float, step: float, trace: dict) -> float:
         """The next step, shortened so that it ends just before a void is predicted to close
         (the closing increment is then at most :attr:`onset_resolution` wide)."""
-        res = self.onset_resolution
         for name, points in trace.items():
             onset = self._predicted_onset(points)
             if self._closed.get(name) or onset is None or not done < onset < done + step:
                 continue
-            step = min(step, max(onset - done - 0.5 * res, res))
+            step = min(step, self._step_before(onset, done))
         return step
 
-    def _contact_onset(self, done: float, end: float, trace: dict) -> float | None:
+    def _step_before(self, onset: float, done: float) -> float:
+        """A step from ``done`` that ends half a resolution before the predicted ``onset`` (at
+        least one resolution long)."""
+        return max(onset - done - 0.5 * self.onset_resolution, self.onset_resolution)
+
+    def _contact_onset(self, done: float, end: float, trace: dict, measured: dict[str, dict]) -> float | None:
         """After an increment [done, end] converged: None to accept it, or the step to retake it
         with when a void closed in it and it is wider than :attr:`onset_resolution`. Records the
         onset (open end, closed end, estimate) of an accepted closing increment."""
         res = self.onset_resolution
         retake = None
         for pair in self.contacts:
-            if self._closed.get(pair.name) or not pair.measures()["in_contact"]:
+            if self._closed.get(pair.name) or not measured[pair.name]["in_contact"]:
                 continue
             points = trace.get(pair.name, [])
             onset = self._predicted_onset(points)
             if end - done > res * (1 + 1e-9):
                 step = 0.5 * (end - done)  # halve, or stop just before the predicted onset: never wider
                 if onset is not None and done < onset < end:
-                    step = min(step, max(onset - done - 0.5 * res, res))
+                    step = min(step, self._step_before(onset, done))
                 retake = step if retake is None else min(retake, step)
                 continue
             estimate = onset if onset is not None and done <= onset <= end else 0.5 * (done + end)
@@ -292,16 +296,19 @@ class MechanicsProblem:
 
     def _void_volume(self, name: str) -> float:
         """Volume between the deformed walls of void ``name``: -(1/3) of the flux of x through
-        both walls (outward normals of the solids, Nanson's formula), nm^3."""
-        inner, outer = self.loaded.contact_tags[name]
-        ds = ufl.Measure("ds", domain=self.mesh, subdomain_data=self.loaded.facet_tags)
-        kin = self.kinematics
-        n = ufl.FacetNormal(self.mesh)
-        N = ufl.as_vector([n[0], 0.0, n[1]]) if self.axisymmetric else n
-        F = kin.deformation_gradient(self.u)
-        x = kin.vector3(self.kinematics.x) + kin.vector3(self.u)
-        flux = ufl.det(F) * ufl.dot(x, ufl.dot(ufl.inv(F).T, N)) * self.weight
-        value = fem.assemble_scalar(fem.form(flux * (ds(inner) + ds(outer))))
+        both walls (outward normals of the solids, Nanson's formula), nm^3. The form is built
+        once per void."""
+        if name not in self._void_volume_forms:
+            inner, outer = self.loaded.contact_tags[name]
+            ds = ufl.Measure("ds", domain=self.mesh, subdomain_data=self.loaded.facet_tags)
+            kin = self.kinematics
+            n = ufl.FacetNormal(self.mesh)
+            N = ufl.as_vector([n[0], 0.0, n[1]]) if self.axisymmetric else n
+            F = kin.deformation_gradient(self.u)
+            x = kin.vector3(kin.x) + kin.vector3(self.u)
+            flux = ufl.det(F) * ufl.dot(x, ufl.dot(ufl.inv(F).T, N)) * self.weight
+            self._void_volume_forms[name] = fem.form(flux * (ds(inner) + ds(outer)))
+        value = fem.assemble_scalar(self._void_volume_forms[name])
         return -self.symmetry_factor * self.mesh.comm.allreduce(value, op=MPI.SUM) / 3.0
 
     def _cavity_work(self, v):
@@ -544,7 +551,8 @@ class MechanicsProblem:
                 step *= max(0.25, limit / flow)
                 record.cutbacks += 1
                 continue
-            retake = self._contact_onset(done, end, trace)
+            measured = {pair.name: pair.measures() for pair in self.contacts}
+            retake = self._contact_onset(done, end, trace, measured)
             if retake is not None:  # a void closed within a wider increment: locate the onset
                 self._undo(multipliers)
                 step = retake
@@ -553,7 +561,7 @@ class MechanicsProblem:
             for law in self.laws:
                 law.commit()
             for pair in self.contacts:
-                values = pair.measures()
+                values = measured[pair.name]
                 self._closed[pair.name] = values["in_contact"]
                 self._last_gap[pair.name] = values["gap_min_nm"]
                 if not values["in_contact"]:
