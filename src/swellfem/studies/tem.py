@@ -78,7 +78,11 @@ def _interpolate(x: list[float], y: list[float], at: float) -> float:
 
 def read_points(outdir: Path) -> tuple[list[str], list[list[dict]]]:
     """(parameter columns, rows of each point in stage order) of a sweep's results.csv."""
+    from ..results.files import read_marker
+
     table = Path(outdir) / "results.csv"
+    if (read_marker(outdir) or {}).get("kind") != "sweep":  # never write into a folder swellfem did not make
+        raise TemReportError(f"{outdir}: not the output folder of a swellfem sweep (run: swellfem sweep FILE -o {outdir})")
     if not table.is_file():
         raise TemReportError(f"{table}: no such file (run the sweep first: swellfem sweep FILE -o {outdir})")
     with table.open(newline="", encoding="utf-8") as f:
