@@ -51,7 +51,9 @@ case "$cmd" in
     setup
     export MPLBACKEND=Agg
     set +e
-    .venv/bin/python -m pytest -rs -m "not slow" "$@"
+    # one test process per CPU (SWELLFEM_TEST_WORKERS=N; 0: in this process); a test file stays
+    # in one process, so its module fixtures are solved once
+    .venv/bin/python -m pytest -rs -m "not slow" -n "${SWELLFEM_TEST_WORKERS:-auto}" --dist loadfile "$@"
     rc=$?
     [ $rc -eq 5 ] && { echo "run.sh: pytest collected no tests" >&2; exit 1; }
     exit $rc ;;

@@ -133,3 +133,23 @@ def test_core_pressure_matches_closed_form():
     assert sol.sigma_tt(10.0, 0) == pytest.approx(-p, rel=1e-12)
     assert sol.sigma_tt(a, 1) == pytest.approx(p * (b**3 + 2 * a**3) / (2 * (b**3 - a**3)), rel=1e-12)
     assert sol.sigma_rr(b, 1) == pytest.approx(0.0, abs=1e-9 * p)
+
+
+def test_iterative_solve_meets_the_asked_stress_tolerance(lame_case):
+    """The iterative solve's tolerance follows from model.stress_tolerance (ksp_rtol = 0.1 x
+    it): a loose request moves the stress extrema by less than itself from a tight one, and
+    takes fewer Krylov iterations (octant, p-multigrid, a coarse mesh)."""
+    from swellfem.physics.solver import DEFAULT_STRESS_TOLERANCE, krylov_rtol
+
+    base = ['model.formulation="3d-octant"', 'mesh.size="10 nm"', 'mesh.interface_size="3 nm"',
+            "mesh.min_elements_across_layer=2", "stages.soc=[1.0]"]
+    assert load_case(lame_case, base).model.stress_tolerance == DEFAULT_STRESS_TOLERANCE
+    runs = {tol: solve(lame_case, *base, f"model.stress_tolerance={tol}") for tol in (1e-2, 1e-8)}
+    loose, tight = runs[1e-2], runs[1e-8]
+    assert loose["mesh"]["solver"] == "iterative" and loose["mesh"]["linear_solver_rtol"] == krylov_rtol(1e-2) == 1e-3
+    assert loose["stages"][0]["solver_iterations"] < tight["stages"][0]["solver_iterations"]
+    scale = max(abs(v) for r in tight["stages"][0]["regions"].values() for k, v in r.items() if k.endswith("_MPa"))
+    for name, region in tight["stages"][0]["regions"].items():
+        for key, value in region.items():
+            if key.endswith("_MPa"):
+                assert abs(loose["stages"][0]["regions"][name][key] - value) <= 1e-2 * max(abs(value), 0.01 * scale)

@@ -126,6 +126,10 @@ class ModelSpec(Strict):
     max_plastic_strain_increment: Annotated[float, Field(gt=0, le=10)] = 0.05
     element_degree: Literal[1, 2] = 2
     solver: Literal["auto", "direct", "iterative"] = "auto"
+    #: relative accuracy asked of the stresses from an iterative linear solve (its residual
+    #: tolerance follows from it: swellfem.physics.solver.krylov_rtol); the discretisation
+    #: error is the mesh's business, not this key's
+    stress_tolerance: Annotated[float, Field(gt=0, le=0.01)] = 1e-4
 
     @model_validator(mode="after")
     def _solver_fits(self) -> "ModelSpec":

@@ -39,7 +39,7 @@ from .kinematics import SmallStrain
 from .laws import InvertedElementError, LawContext, MaterialLaw, QuadratureLaw, RegionMaterial, build_laws
 from .mesh import LoadedMesh
 from .newton import NewtonFailure, NewtonOptions, StageSolve, IncrementRecord, newton
-from .solver import LinearSolver, SolverError, choose_solver
+from .solver import DEFAULT_STRESS_TOLERANCE, LinearSolver, SolverError, choose_solver
 
 from dolfinx import fem  # noqa: E402
 from dolfinx.fem import petsc as fem_petsc  # noqa: E402
@@ -67,7 +67,7 @@ def quadrature_degree(formulation: str, degree: int, nonlinear: bool) -> int:
     the Lame case's default mesh) and 2(k - 1) in 3D (4 points per quadratic tetrahedron: the
     stiffness of affine cells exactly, at a third of the cost of 2k)."""
     if not nonlinear:
-        return 2 * degree + 1
+        return 2 * degree + 1 if formulation == "axisymmetric" else 2 * degree - 1
     return 2 * degree if formulation == "axisymmetric" else max(2 * (degree - 1), 1)
 
 
@@ -83,6 +83,7 @@ class MechanicsProblem:
         solver: str = "auto",
         kinematics: str = "small",
         newton_options: NewtonOptions | None = None,
+        stress_tolerance: float = DEFAULT_STRESS_TOLERANCE,
     ):
         if kinematics not in ("small", "finite"):
             raise ValueError(f"unknown kinematics {kinematics!r}")
@@ -94,6 +95,7 @@ class MechanicsProblem:
         self.degree = degree
         self.kinematics_kind = kinematics
         self.newton_options = newton_options or NewtonOptions()
+        self.stress_tolerance = stress_tolerance  # relative, asked of the iterative linear solve
         self.axisymmetric = self.formulation == "axisymmetric"
         self.nonlinear = kinematics == "finite" or bool(loaded.contact_tags) or any(
             m.plastic or m.softens or m.law != "isotropic" for m in regions.values())
@@ -161,7 +163,8 @@ class MechanicsProblem:
         self.L = fem.form(L)
         self.A = fem_petsc.assemble_matrix(self.a, bcs=self.bcs)
         self.A.assemble()
-        self.linear_solver = LinearSolver(self.A, self.V, self.formulation, self.solver_kind)
+        self.linear_solver = LinearSolver(self.A, self.V, self.formulation, self.solver_kind,
+                                          stress_tolerance=self.stress_tolerance)
 
     def _setup_nonlinear(self) -> None:
         du, v = ufl.TrialFunction(self.V), ufl.TestFunction(self.V)

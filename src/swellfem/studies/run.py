@@ -85,7 +85,7 @@ def build_problem(case: Case, comm=None, timing: dict | None = None):
     t0 = time.perf_counter()
     problem = MechanicsProblem(
         loaded, region_materials(case), case.model.eigenstrain_convention, case.model.element_degree,
-        case.model.solver, kinematics=case.model.kinematics,
+        case.model.solver, kinematics=case.model.kinematics, stress_tolerance=case.model.stress_tolerance,
         newton_options=NewtonOptions(initial_increments=case.model.load_increments,
                                      max_plastic_increment=case.model.max_plastic_strain_increment),
     )
@@ -178,6 +178,7 @@ def solve_case(case: Case, field_dir: Path | None = None, comm=None, log=print) 
             "size_nm": spec.size_nm,
             "front_size_nm": spec.front_size_nm or None,
             "solver": problem.solver_kind,
+            "linear_solver_rtol": problem.linear_solver.ksp_rtol if problem.solver_kind == "iterative" else None,
             "kinematics": case.model.kinematics,
             "path": "nonlinear (Newton, load increments)" if problem.nonlinear else "linear",
             "quadrature_degree": problem.quadrature_degree,
