@@ -82,7 +82,9 @@ def iterative_settings(rtol: float, newton: bool, p_multigrid: bool) -> dict:
     settings = {"ksp_type": "cg", "ksp_norm_type": "unpreconditioned", "ksp_rtol": rtol, "ksp_atol": 1e-14,
                 "ksp_max_it": 2000}
     if newton:  # a Jacobian under stress need not be definite (geometric stiffness)
-        settings.update({"ksp_type": "gmres", "ksp_gmres_restart": 100})
+        # a solve that stalls fails after 300 iterations (Newton then halves its increment):
+        # a far-compressed first iterate of a large increment ran 2000 without converging
+        settings.update({"ksp_type": "gmres", "ksp_gmres_restart": 100, "ksp_max_it": 300})
         del settings["ksp_norm_type"]
     if not p_multigrid:
         return {**settings, "pc_type": "gamg", **gamg}
