@@ -75,8 +75,9 @@ def iterative_settings(rtol: float, newton: bool, p_multigrid: bool) -> dict:
     exactly the P1 stiffness of the same forms, whatever the law). GAMG on the P2 matrix itself
     spent twice the solve's time building its hierarchy (the P2 Galerkin triple product).
     Linear elements: GAMG directly."""
-    gamg = {"pc_gamg_type": "agg", "pc_gamg_coarse_eq_limit": 1000, "mg_levels_ksp_type": "chebyshev",
-            "mg_levels_pc_type": "jacobi", "mg_levels_esteig_ksp_type": "gmres" if newton else "cg"}
+    smoothing = {"mg_levels_ksp_type": "chebyshev", "mg_levels_pc_type": "jacobi",
+                 "mg_levels_esteig_ksp_type": "gmres" if newton else "cg"}
+    gamg = {"pc_gamg_type": "agg", "pc_gamg_coarse_eq_limit": 1000, **smoothing}
     # the true residual (not the preconditioned one) against rtol: the stress accuracy that a
     # tolerance buys then does not depend on the preconditioner
     settings = {"ksp_type": "cg", "ksp_norm_type": "unpreconditioned", "ksp_rtol": rtol, "ksp_atol": 1e-14,
@@ -88,11 +89,8 @@ def iterative_settings(rtol: float, newton: bool, p_multigrid: bool) -> dict:
         del settings["ksp_norm_type"]
     if not p_multigrid:
         return {**settings, "pc_type": "gamg", **gamg}
-    settings.update({"pc_type": "mg", "pc_mg_levels": 2, "pc_mg_galerkin": "none",
-                     "mg_levels_ksp_type": "chebyshev", "mg_levels_ksp_max_it": 2,
-                     "mg_levels_pc_type": "jacobi",
-                     "mg_levels_esteig_ksp_type": "gmres" if newton else "cg",
-                     "mg_coarse_ksp_type": "preonly", "mg_coarse_pc_type": "gamg"})
+    settings.update({"pc_type": "mg", "pc_mg_levels": 2, "pc_mg_galerkin": "none", **smoothing,
+                     "mg_levels_ksp_max_it": 2, "mg_coarse_ksp_type": "preonly", "mg_coarse_pc_type": "gamg"})
     settings.update({"mg_coarse_" + k: v for k, v in gamg.items()})
     return settings
 
@@ -125,6 +123,11 @@ class LinearSolver:
         self.nullspace = None
         self.near_nullspace = None
         self._fresh = True  # the preconditioner is (to be) built from the current matrix
+        # the p-multigrid (iterative, quadratic elements): P1 -> P2 interpolation, P^T A P and
+        # the P1 rigid-body modes (see _setup_p_multigrid)
+        self._interpolation = None
+        self._coarse_A = None
+        self._coarse_nullspace = None
         # keep a multigrid hierarchy (expensive to build, still a good preconditioner later);
         # a factorisation is rebuilt every time (a stale LU of a plastic Jacobian took > 8
         # GMRES iterations half of the time on the ZnSe case: a fresh one is cheaper)
@@ -134,17 +137,17 @@ class LinearSolver:
         ksp.setOptionsPrefix("swellfem_elasticity_")  # PETSC_OPTIONS="-swellfem_elasticity_..." overrides
         opts = PETSc.Options()
         prefix = ksp.getOptionsPrefix()
+        p_multigrid = False
         if kind == "direct" and newton:
-            settings = {"ksp_type": "gmres", "ksp_gmres_restart": 60, "ksp_rtol": 1e-10, "ksp_atol": 1e-30,
+            settings = {"ksp_type": "gmres", "ksp_gmres_restart": 60, "ksp_rtol": self.ksp_rtol, "ksp_atol": 1e-30,
                         "ksp_max_it": 60, "pc_type": "lu", "pc_factor_mat_solver_type": "mumps"}
         elif kind == "direct":
             settings = {"ksp_type": "preonly", "pc_type": "lu", "pc_factor_mat_solver_type": "mumps"}
         else:
             # PETSC_OPTIONS="-swellfem_elasticity_pc_type gamg" (any other than mg) leaves it out
-            asked = opts.getString("swellfem_elasticity_pc_type", "mg")
             quadratic = V.ufl_element().embedded_superdegree > 1
-            self._p_coarse = _linear_space(V) if quadratic and asked == "mg" else None
-            settings = iterative_settings(self.ksp_rtol, newton, p_multigrid=self._p_coarse is not None)
+            p_multigrid = quadratic and opts.getString(prefix + "pc_type", "mg") == "mg"
+            settings = iterative_settings(self.ksp_rtol, newton, p_multigrid)
             if mesh.geometry.dim == 3:
                 ns, self._keepalive = rigid_body_modes(V)
                 self.near_nullspace = ns
@@ -158,7 +161,7 @@ class LinearSolver:
         ksp.setFromOptions()
         ksp.setOperators(A)
         ksp.getPC().setFromOptions()
-        if kind == "iterative" and self._p_coarse is not None:
+        if p_multigrid:
             self._setup_p_multigrid(ksp.getPC(), V)  # reads the level solvers' options
         for k in ours:
             del opts[prefix + k]
@@ -170,14 +173,13 @@ class LinearSolver:
         """The P1 -> P2 interpolation of the two-level p-multigrid and the coarse GAMG, whose
         operator P^T A P is formed here (:meth:`_refresh_coarse`), so that it can carry the P1
         rigid-body modes as its near-null space (PCMG's own Galerkin product comes too late)."""
-        V1 = self._p_coarse
+        V1 = _linear_space(V)
         P = fem_petsc.interpolation_matrix(V1, V)
         P.assemble()
         pc.setMGInterpolation(1, P)
         pc.getMGSmoother(1).setFromOptions()
         pc.getMGCoarseSolve().setFromOptions()
         self._interpolation = P
-        self._coarse_A = None
         self._coarse_nullspace = rigid_body_modes(V1) if V.mesh.geometry.dim == 3 else None
 
     def _reset_pc(self) -> None:
@@ -185,13 +187,13 @@ class LinearSolver:
         interpolation is set again."""
         pc = self.ksp.getPC()
         pc.reset()
-        if getattr(self, "_interpolation", None) is not None:
+        if self._interpolation is not None:
             pc.setMGInterpolation(1, self._interpolation)
 
     def _refresh_coarse(self, A, rebuild: bool = False) -> None:
         """Form the coarse operator P^T A P from the current ``A`` (a new matrix when
         ``rebuild``: A's pattern may have changed)."""
-        if getattr(self, "_interpolation", None) is None:
+        if self._interpolation is None:
             return
         if self._coarse_A is None or rebuild:
             if self._coarse_A is not None:
@@ -263,5 +265,5 @@ class LinearSolver:
 
     def destroy(self) -> None:
         self.ksp.destroy()
-        if getattr(self, "_interpolation", None) is not None:
+        if self._interpolation is not None:
             self._interpolation.destroy()
