@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -174,6 +175,27 @@ def test_killed_run_temporary_is_cleaned_by_next_run(tmp_path):
         (tmp / "x").write_text("1")
     assert (out / "x").read_text() == "1"
     assert not stale.exists()
+
+
+def test_temporary_of_a_killed_unreaped_process_is_cleaned(tmp_path):
+    """A worker killed under an init that does not reap orphans stays a zombie: its pid answers
+    kill(0), yet it has ended, and its temporary is stale (the CI's kill test met this)."""
+    from swellfem.results.files import atomic_directory
+
+    child = subprocess.Popen(["true"])
+    deadline = time.time() + 10
+    while Path(f"/proc/{child.pid}/stat").read_text().rsplit(")", 1)[-1].split()[0] != "Z":
+        assert time.time() < deadline
+        time.sleep(0.01)
+    try:
+        out = tmp_path / "r"
+        stale = tmp_path / f".r.tmp-{child.pid}-abc"
+        stale.mkdir()
+        with atomic_directory(out) as tmp:
+            (tmp / "x").write_text("1")
+        assert not stale.exists()
+    finally:
+        child.wait()
 
 
 def test_mesh_command_exports_through_meshio(lame_case, tmp_path):

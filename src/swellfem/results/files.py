@@ -110,13 +110,19 @@ def check_output_dir_on(comm, outdir: Path, kind: str, overwrite: bool = False, 
 
 
 def _pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs. A zombie (killed, not yet reaped: common where the
+    container's init does not reap orphans) has ended and counts as dead."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0]
+    except (OSError, IndexError):  # ended meanwhile, or no procfs (not Linux): kill's answer stands
+        return not Path("/proc/self/stat").exists()
+    return state not in ("Z", "X")
 
 
 def _pid_of(name: str, prefix: str) -> int | None:
