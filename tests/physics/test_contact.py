@@ -78,6 +78,10 @@ def test_stress_free_until_the_void_closes(small):
     assert contact["gap_min_nm"] == pytest.approx(B - A * 1.25 ** (1 / 3), abs=2e-3)
     for region in open_stage["regions"].values():
         assert region["von_mises_max_MPa"] < 1e-6 and abs(region["hydrostatic_min_MPa"]) < 1e-6
+    # the yolk grows into its void: the volume inside the shell's outer surface does not change,
+    # while the solids' own volume grows by the yolk's expansion
+    assert abs(open_stage["enclosed_volume_expansion_percent"]) < 1e-3
+    assert open_stage["apparent_volume_expansion_percent"] > 5.0
 
 
 def test_onset_within_one_increment(small):
@@ -143,7 +147,12 @@ def near_side_onset() -> float:
 
 def test_an_off_centre_yolk_touches_first_on_its_near_side():
     """Axisymmetric (the yolk moved 0.5 nm along the axis): the onset is where the near side
-    closes, contact starts at the near pole (z > 0) and spreads."""
+    closes, contact starts at the near pole (z > 0) and spreads. The yolk is held where it is by
+    a body force (physics/holding.py) that carries the net contact force; the contact force and
+    the shell's hoop stress then agree within 0.5 % between interface elements of 0.3 and
+    0.15 nm (measured 0.02 %; held at a point instead, the force changed by 6 % and did not
+    converge)."""
+    results = []
     for h in ("0.3 nm", "0.15 nm"):
         summary = solve(yolk_shell([0.2, 0.3], offset=(0, 0, 0.5), interface=h))
         first, second = (st["contact"]["gap"] for st in summary["stages"])
@@ -151,16 +160,25 @@ def test_an_off_centre_yolk_touches_first_on_its_near_side():
         assert low <= near_side_onset() <= high
         assert first["contact_centre_nm"][2] > A  # the near pole
         assert 0 < first["contact_area_fraction"] < second["contact_area_fraction"] < 1
+        assert 0 < second["net_force_nN"] < second["contact_force_nN"]  # pushed from one side
+        results.append((second["contact_force_nN"], summary["stages"][1]["regions"]["shell"]["hoop_max_MPa"]))
+    (f_coarse, hoop_coarse), (f_fine, hoop_fine) = results
+    assert f_coarse == pytest.approx(f_fine, rel=5e-3)
+    assert hoop_coarse == pytest.approx(hoop_fine, rel=5e-3)
+
+
+def test_a_centred_yolk_needs_no_holding_force(small):
+    contact = small["stages"][1]["contact"]["gap"]
+    assert contact["net_force_nN"] < 1e-6 * contact["contact_force_nN"]
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="known defect (issue 13 stays open): in partial contact the contact force "
-                   "does not converge under refinement yet: 17.8, 19.4, 18.9, 16.7 nN at 0.3, 0.2, 0.15, 0.1 nm")
 def test_partial_contact_converges_under_refinement():
+    """The off-centre yolk's contact force at SOC 0.3 with interface elements of 0.2, 0.15 and
+    0.1 nm: within 0.1 % of each other (measured: 141.086, 141.100, ... nN)."""
     forces = [solve(yolk_shell([0.2, 0.3], offset=(0, 0, 0.5), interface=h))["stages"][1]["contact"]["gap"]
               ["contact_force_nN"] for h in ("0.2 nm", "0.15 nm", "0.1 nm")]
-    assert abs(forces[2] - forces[1]) < abs(forces[1] - forces[0])
-    assert forces[1] == pytest.approx(forces[2], rel=0.01)
+    assert max(forces) - min(forces) <= 1e-3 * forces[-1]
 
 
 def test_contact_tangent_is_the_derivative_of_its_residual():

@@ -15,7 +15,7 @@ from swellfem.studies.tem import MEASURED_SKELETON_STRAIN, read_points, assess_p
 def write_table(path, points):
     """points: {(void, wall): [(soc, Bi volume expansion %, cell expansion %, wall ratio), ...]}"""
     write_marker(path, "sweep")
-    cols = ["void [nm]", "wall [nm]", "soc", "Bi.volume_expansion_percent", "particle.apparent_volume_expansion_percent",
+    cols = ["void [nm]", "wall [nm]", "soc", "Bi.volume_expansion_percent", "particle.enclosed_volume_expansion_percent",
             "cage.fracture_strain_ratio_max", "cage.strength_ratio_max"]
     with (path / "results.csv").open("w", newline="") as f:
         w = csv.writer(f)

@@ -583,7 +583,8 @@ class ContactPair:
     def measures(self) -> dict:
         """gap_min_nm (weighted, at the slave vertices), penetration_max_nm, contact_area_fraction
         (of the slave surface's current area), contact_pressure_max_MPa (Cauchy, on the deformed
-        surface), contact force (nN, the integral of the traction over the slave surface)."""
+        surface), contact force (nN, the integral of the traction over the slave surface) and
+        its resultant (nN)."""
         t = self.vertex_traction()
         da = self.vertex_area / np.where(self.vertex_ratio > 0, self.vertex_ratio, 1.0)
         active = t > 0
@@ -591,6 +592,9 @@ class ContactPair:
         tq = self.traction() * self.s_weight
         force = self.comm.allreduce(float(tq.sum()), op=MPI.SUM)
         moment = self.comm.allreduce((tq[:, None] * self.state.position).sum(axis=0), op=MPI.SUM)
+        net = self.comm.allreduce((tq[:, None] * self.state.normal).sum(axis=0), op=MPI.SUM)
+        if self.axisymmetric:  # the radial parts cancel round the axis
+            net = np.array([0.0, net[1]])
         centre = moment / force if force > 0 else np.full(self.gdim, np.nan)
         if self.axisymmetric:  # (r, z) -> the point on the axis x = y = 0
             centre = np.array([0.0, 0.0, centre[1]])
@@ -600,6 +604,9 @@ class ContactPair:
             "contact_area_fraction": float(da[active].sum() / da.sum()),
             "contact_pressure_max_MPa": float(pressure.max()) if len(pressure) else 0.0,
             "contact_force_nN": force * 1e-3,  # MPa nm^2 = 1e-3 nN
+            #: the resultant of the contact force on the inner body (0 when it is pressed all round;
+            #: what holds it where it is carries this, see physics/holding.py)
+            "net_force_nN": float(np.linalg.norm(net)) * 1e-3,
             #: where the contact force acts (the traction-weighted mean of the deformed contact points)
             "contact_centre_nm": [float(c) for c in centre] if force > 0 else None,
             "in_contact": bool(active.any()),

@@ -12,7 +12,8 @@ are the null space of the Krylov solver, see :mod:`swellfem.physics.solver`).
 Voids (yolk–shells): the bodies on either side are held apart against rigid motion (u_z at
 an anchor of each in axisymmetry, a 3-2-1 support of each in full 3D) and meet by frictionless
 contact (:mod:`.contact`, augmented Lagrangian on the deformed surfaces), always on the
-nonlinear path. The SOC at which a void closes is located to ``onset_resolution`` of a stage.
+nonlinear path. A net contact force on a body is carried by a body force spread over it, not by
+those point supports (:mod:`.holding`). The SOC at which a void closes is located to ``onset_resolution`` of a stage.
 
 Two paths:
 
@@ -35,6 +36,7 @@ import ufl
 
 from .._backend import MPI, PETSc, dolfinx
 from .contact import ContactError, ContactPair
+from .holding import RigidHolding
 from .kinematics import SmallStrain
 from .laws import InvertedElementError, LawContext, MaterialLaw, QuadratureLaw, RegionMaterial, build_laws
 from .mesh import LoadedMesh
@@ -146,6 +148,7 @@ class MechanicsProblem:
         self.cavity_pressure = fem.Constant(mesh, PETSc.ScalarType(0.0))
         self.b = fem_petsc.create_vector(self.V)
         self.contacts = self._contact_pairs(regions)
+        self.holding: RigidHolding | None = None
         self._void_volume_forms: dict[str, object] = {}
         self.solver_kind = choose_solver(solver, self.formulation, self.num_dofs(), self.nonlinear)
         if self.nonlinear:
@@ -172,7 +175,10 @@ class MechanicsProblem:
     def _setup_nonlinear(self) -> None:
         du, v = ufl.TrialFunction(self.V), ufl.TestFunction(self.V)
         cavity = self._cavity_work(v)
-        self.residual_form = fem.form(sum(law.residual(v) for law in self.laws) + cavity)
+        #: body forces that carry what contact pushes a body by (not its point supports)
+        self.holding = RigidHolding(self, self._supports) if self.contacts and self._supports else None
+        holding = self.holding.work if self.holding is not None else 0
+        self.residual_form = fem.form(sum(law.residual(v) for law in self.laws) + cavity + holding)
         jacobian = sum(law.jacobian(du, v) for law in self.laws)
         if isinstance(cavity, ufl.Form) and self.kinematics_kind == "finite":
             jacobian = jacobian + ufl.derivative(cavity, self.u, du)  # the follower load's stiffness
@@ -192,9 +198,12 @@ class MechanicsProblem:
         self.contact_onset: dict[str, tuple[float, float, float]] = {}
         self._closed: dict[str, bool] = {}  # whether each void was closed at the last accepted increment
         self._last_gap: dict[str, float] = {}
+        #: per void, its volume as meshed (nm^3, whole particle)
+        self.void_volume_reference: dict[str, float] = {}
         for pair in self.contacts:  # the voids as meshed
             pair.update()
             self._last_gap[pair.name] = pair.measures()["gap_min_nm"]
+            self.void_volume_reference[pair.name] = self._void_volume(pair.name)
 
     #: a void's closing is located within this fraction of a stage
     onset_resolution = 1.0 / 64
@@ -206,17 +215,22 @@ class MechanicsProblem:
         followed by Newton again) until no surface penetrates the other by more than its
         tolerance. Raises NewtonFailure / ContactError."""
         opts = self.newton_options
+        if self.holding is not None:
+            self.holding.begin()
         iterations, residuals = newton(self._evaluate_laws, self._residual_norm, self._correct, opts,
                                        self.load_scale, backtrack=self._backtrack)
         self.first_newton_iterations = iterations  # what the increment rule judges the step by
         for _ in range(self.max_augmentations):
             if not any([pair.augment() for pair in self.contacts]):  # every pair on every rank
-                break
+                force = sum(pair.measures()["contact_force_nN"] for pair in self.contacts) * 1e3  # MPa nm^2
+                if self.holding is None or not self.holding.update(force):
+                    break
             more, history = newton(self._evaluate_laws, self._residual_norm, self._correct, opts,
                                    self.load_scale, backtrack=self._backtrack)
             iterations, residuals = iterations + more, residuals + history
         else:
-            raise NewtonFailure(f"contact penetration above tolerance after {self.max_augmentations} updates")
+            raise NewtonFailure(f"contact penetration above tolerance (or the bodies' holding forces unsettled) "
+                                f"after {self.max_augmentations} updates")
         for pair in self.contacts:
             pair.check_penetration()
         return iterations, residuals
@@ -227,6 +241,8 @@ class MechanicsProblem:
         self.u.x.scatter_forward()
         for pair, saved in zip(self.contacts, multipliers):
             pair.multiplier = saved
+        if self.holding is not None:
+            self.holding.restore(self._holding_accepted)
 
     @staticmethod
     def _predicted_onset(points: list[tuple[float, float]]) -> float | None:
@@ -362,6 +378,7 @@ class MechanicsProblem:
 
     def _boundary_conditions(self):
         mesh, loaded = self.mesh, self.loaded
+        self._supports: list[list[tuple[np.ndarray, int]]] = []  # per body: its point supports (dofs, component)
         fdim = mesh.topology.dim - 1
         bcs = []
         zero = PETSc.ScalarType(0.0)
@@ -381,6 +398,7 @@ class MechanicsProblem:
                     hit = self._nearest_vertex(np.array([c[0], c[2], 0.0]), body)
                 dofs_z = fem.locate_dofs_topological(self.V.sub(1), 0, hit)
                 bcs.append(fem.dirichletbc(zero, dofs_z, self.V.sub(1)))
+                self._supports.append([(dofs_z, 1)])
         elif self.formulation == "3d" and self.nonlinear:
             bcs += self._three_two_one_support()
         elif self.formulation == "3d-octant":
@@ -427,11 +445,14 @@ class MechanicsProblem:
         bcs = []
         zero = PETSc.ScalarType(0.0)
         for body in self.loaded.shape.bodies:
+            held = []
             for target, components in zip(body.support, ((0, 1, 2), (1, 2), (2,))):
                 vertices = self._nearest_vertex(np.asarray(target, dtype=float), body)
                 for comp in components:
                     dofs = fem.locate_dofs_topological(self.V.sub(comp), 0, vertices)
                     bcs.append(fem.dirichletbc(zero, dofs, self.V.sub(comp)))
+                    held.append((dofs, comp))
+            self._supports.append(held)
         return bcs
 
     def num_dofs(self) -> int:
@@ -472,6 +493,8 @@ class MechanicsProblem:
         b.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
         for pair in self.contacts:
             pair.add_residual(b)
+        if self.holding is not None:
+            self.holding.record(b)
         fem_petsc.set_bc(b, self.bcs)
         if self.linear_solver.nullspace is not None:
             self.linear_solver.nullspace.remove(b)
@@ -535,6 +558,8 @@ class MechanicsProblem:
             self.cavity_pressure.value = p_start + end * (p_target - p_start)
             self.u_accepted.x.array[:] = self.u.x.array
             multipliers = [pair.multiplier.copy() for pair in self.contacts]
+            if self.holding is not None:
+                self._holding_accepted = self.holding.state()
             try:
                 iterations, residuals = self._converge()
             except (NewtonFailure, InvertedElementError, SolverError, ContactError) as exc:

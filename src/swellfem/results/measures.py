@@ -488,6 +488,16 @@ class StageEvaluator:
                               "the displacement is not a possible deformation (use kinematics = \"finite\", "
                               "smaller load steps or a finer mesh)")
 
+    def _enclosed_volume(self, deformed: float, volume: float) -> dict:
+        """The volume inside the particle's outer surface, its voids included (what an image
+        of its outline measures; nm^3, whole particle), and its change (percent). Without voids
+        the solid volume and its apparent expansion."""
+        problem = self.problem
+        voids = {pair.name: problem._void_volume(pair.name) for pair in problem.contacts}
+        enclosed = deformed + sum(voids.values())
+        enclosed0 = volume + sum(problem.void_volume_reference.get(name, 0.0) for name in voids)
+        return {"enclosed_volume_nm3": enclosed, "enclosed_volume_expansion_percent": 100.0 * (enclosed / enclosed0 - 1.0)}
+
     def evaluate(self) -> dict:
         """All measures of the current solution, as ``summary.json`` stores them per stage."""
         problem = self.problem
@@ -548,6 +558,7 @@ class StageEvaluator:
             "profiles": self._line_profiles(),
             "apparent_volume_expansion_percent": 100.0 * (deformed / volume - 1.0),
             "deformed_volume_nm3": deformed,  # int det F dV0 over the whole particle
+            **self._enclosed_volume(deformed, volume),
             "strain_energy_aJ": energy * 1e-3,  # MPa nm^3 = 1e-21 J
             "volume_nm3": volume,
         }

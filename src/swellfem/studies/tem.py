@@ -7,7 +7,7 @@ Reads the ``results.csv`` of a sweep of a yolk–shell cell (cases/validation/) 
   26 to 39 nm across while the carbon skeleton lengthens from 195 to 201 nm (3.1 %); after
   depotassiation 22 nm and 191 nm. Per swept point: the SOC at which the model's particle is 39 nm
   across (its diameter from its own volume, d = d0 (V/V0)^(1/3)), the skeleton strain there (the
-  cell's outer radius, from the whole cell's volume), whether that reproduces the measured
+  cell's outer radius, from the volume inside its outer surface, voids included), whether that reproduces the measured
   3.1 % (within ``STRAIN_TOLERANCE``), and whether the cage wall is predicted to crack before
   (largest principal strain over its fracture strain, or tension over strength, above 1).
 * **The void a wall needs**: per wall thickness, the smallest swept void with which the wall
@@ -23,7 +23,6 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..formatting import soc_text
 
 #: in situ TEM of Bi@N-CNCs (Sun et al. 2021, via the review; GUIDE §9)
 PARTICLE_BEFORE_NM, PARTICLE_AFTER_NM = 26.0, 39.0
@@ -100,7 +99,7 @@ def read_points(outdir: Path) -> tuple[list[str], list[list[dict]]]:
 
 def assess_point(rows: list[dict], params: list[str], particle: str, wall: str) -> PointVerdict:
     """Compare one swept cell (its rows in stage order) with the TEM."""
-    needed = [f"{particle}.volume_expansion_percent", "particle.apparent_volume_expansion_percent"]
+    needed = [f"{particle}.volume_expansion_percent", "particle.enclosed_volume_expansion_percent"]
     for key in needed:
         if key not in rows[0]:
             raise TemReportError(f"results.csv has no column {key} (is '{particle}' the particle's region?)")
@@ -127,11 +126,18 @@ def assess_point(rows: list[dict], params: list[str], particle: str, wall: str) 
         soc_at_39nm=at,
         largest_diameter_nm=max(diameter),
         skeleton_strain=_interpolate(soc, strain, at) if at is not None else None,
-        wall_ratio=max(ratios[:next(k for k in range(len(soc)) if soc[k] >= at) + 1]) if at is not None else None,
+        wall_ratio=_ratio_up_to(soc, ratios, at) if at is not None else None,
         wall_ratio_full=max(ratios),
         depotassiated_diameter_nm=(PARTICLE_BEFORE_NM * (1 + float(last[needed[0]]) / 100) ** (1 / 3)) if last else None,
         depotassiated_strain=((1 + float(last[needed[1]]) / 100) ** (1 / 3) - 1) if last else None,
     )
+
+
+def _ratio_up_to(soc: list[float], ratios: list[float], at: float) -> float:
+    """The largest failure ratio of the stages before ``at`` and at ``at`` itself (interpolated
+    between the stages on either side: the stage after it is further charged)."""
+    before = [r for s, r in zip(soc, ratios) if s <= at]
+    return max(before + [_interpolate(soc, ratios, at)])
 
 
 def _pct(x: float | None) -> str:
@@ -170,7 +176,7 @@ def tem_markdown(outdir: Path, particle: str = "Bi", wall: str = "cage") -> str:
     ]
     for v in verdicts:
         cells = " | ".join(v.values[p] for p in params)
-        at = soc_text(v.soc_at_39nm) if v.soc_at_39nm is not None else f"never (largest {v.largest_diameter_nm:.1f} nm)"
+        at = f"{v.soc_at_39nm:.3f}" if v.soc_at_39nm is not None else f"never (largest {v.largest_diameter_nm:.1f} nm)"
         after = (f"{v.depotassiated_diameter_nm:.1f} nm, {_pct(v.depotassiated_strain)}"
                  if v.depotassiated_diameter_nm is not None else "—")
         lines.append(f"| {cells} | {at} | {_pct(v.skeleton_strain)} | {'yes' if v.reproduces else 'no'} | "
