@@ -86,6 +86,15 @@ def _clip_to_facet(p: np.ndarray) -> np.ndarray:
     return p
 
 
+def _contract(tab: np.ndarray, values: np.ndarray):
+    """Values (n, gdim) and their reference derivatives (n, gdim, tdim) at points from a
+    tabulation ``tab`` (1 + tdim, n, nb) and nodal values (n, nb, gdim) (batched matmul: numpy's
+    einsum is several times slower here)."""
+    x = (tab[0][:, None, :] @ values)[:, 0, :]
+    dx = np.stack([(tab[d][:, None, :] @ values)[:, 0, :] for d in range(1, tab.shape[0])], axis=2)
+    return x, dx
+
+
 class _SurfaceData:
     """The facets of one side: for each facet its cell's geometry nodes (reference), the cell's
     dof blocks (global), which of them lie on the facet, the local facet index; the element
@@ -155,6 +164,10 @@ class ContactPair:
         cmap = mesh.geometry.cmaps[0]
         self.geometry_element = basix.create_element(basix.ElementFamily.P, cell_type, cmap.degree,
                                                      basix.LagrangeVariant(cmap.variant))
+        probe = np.random.default_rng(0).random((4, tdim)) / tdim
+        #: the geometry and the displacement share their basis (P2 on a P2 mesh): positions are nodes + u
+        self._geometry_is_element = (self.geometry_element.dim == self.element.dim and np.allclose(
+            self.geometry_element.tabulate(1, probe), self.element.tabulate(1, probe)))
         #: per local facet of the cell: the dofs on it, and its origin and edges in the reference cell
         self.closure = np.array(self.element.entity_closure_dofs[tdim - 1], dtype=np.int32)
         frames = [_facet_parametrisation(cell_type, lf) for lf in range(len(self.closure))]
@@ -239,10 +252,7 @@ class ContactPair:
         """Reference positions X (n, gdim) and dX/dxi (n, gdim, tdim) at cell coordinates xi of
         cells with geometry ``nodes`` (n, ngeom, 3)."""
         tab = self.geometry_element.tabulate(1, xi)[:, :, :, 0]  # (1 + tdim, n, ngeom)
-        g = self.gdim
-        X = np.einsum("ni,nij->nj", tab[0], nodes[:, :, :g])
-        dX = np.einsum("dni,nij->njd", tab[1:], nodes[:, :, :g])
-        return X, dX
+        return _contract(tab, nodes[:, :, :self.gdim])
 
     @staticmethod
     def _facet_measure(dX: np.ndarray, edges: np.ndarray) -> np.ndarray:
@@ -255,10 +265,13 @@ class ContactPair:
     def _current(self, nodes, u_cells, xi):
         """Current positions x (n, gdim) and dx/dxi (n, gdim, tdim) at cell coordinates xi of
         cells with geometry ``nodes`` and displacement dofs ``u_cells`` (n, ndofs, gdim)."""
-        X, dX = self._geometry_at(nodes, xi)
         tab = self.element.tabulate(1, xi)[:, :, :, 0]
-        x = X + np.einsum("ni,nij->nj", tab[0], u_cells)
-        dx = dX + np.einsum("dni,nij->njd", tab[1:], u_cells)
+        if self._geometry_is_element:  # one basis: contract the current nodes once
+            x, dx = _contract(tab, nodes[:, :, :self.gdim] + u_cells)
+        else:
+            X, dX = self._geometry_at(nodes, xi)
+            x, dx = _contract(tab, u_cells)
+            x, dx = X + x, dX + dx
         return x, dx, tab[0]
 
     def _u_of(self, blocks_local: np.ndarray) -> np.ndarray:
@@ -372,15 +385,22 @@ class ContactPair:
         nodes, u_cells = self.m_nodes[facets], self.m_u[facets]
         origin, edges = self.m_origin[facets], self.m_edges[facets]
         p = np.full((len(facets), fdim), 1.0 / (fdim + 1))
+        todo = np.arange(len(facets))  # the entries still moving
         for _ in range(10):
-            xi = origin + np.einsum("nk,nkt->nt", p, edges)
-            x, dx, _ = self._current(nodes, u_cells, xi)
-            T = np.einsum("nij,njk->nik", P, np.einsum("njt,nkt->njk", dx, edges))  # (n, gdim, fdim)
-            r = np.einsum("nij,nj->ni", P, x - target)
-            JtJ = np.einsum("njk,njl->nkl", T, T)
-            Jtr = np.einsum("njk,nj->nk", T, r)
+            o, e = origin[todo], edges[todo]
+            xi = o + (p[todo, None, :] @ e)[:, 0, :]
+            x, dx, _ = self._current(nodes[todo], u_cells[todo], xi)
+            T = P[todo] @ (dx @ e.transpose(0, 2, 1))  # (n, gdim, fdim)
+            r = (P[todo] @ (x - target[todo])[..., None])[..., 0]
+            JtJ = T.transpose(0, 2, 1) @ T
+            Jtr = (T.transpose(0, 2, 1) @ r[..., None])[..., 0]
             step = np.linalg.solve(JtJ + 1e-30 * np.eye(fdim)[None], -Jtr[..., None])[..., 0]
-            p = _clip_to_facet(p + step)
+            new = _clip_to_facet(p[todo] + step)
+            moved = np.abs(new - p[todo]).max(axis=1)
+            p[todo] = new
+            todo = todo[moved > 1e-12]
+            if not len(todo):
+                break
         xi = origin + np.einsum("nk,nkt->nt", p, edges)
         x, _, _ = self._current(nodes, u_cells, xi)
         along = np.einsum("nj,nj->n", x - target, nrm)
@@ -534,15 +554,21 @@ class ContactPair:
             t = self.traction()[points]
             keep = t > 0.0
             Kg = -(self.s_weight[points] * t)[keep, None, None] * dB[keep]
-            Kg = np.where(free[keep][:, :, None] & free[keep][:, None, :], Kg, 0.0)
+            if not free[keep].all():
+                Kg = np.where(free[keep][:, :, None] & free[keep][:, None, :], Kg, 0.0)
             r = rows[keep]
             width = r.shape[1]
             geometric = (np.repeat(r, width, axis=1).ravel(), np.tile(r, (1, width)).ravel(), Kg.ravel())
         else:
             penalty = empty + (np.zeros(0),)
-        gathered = self.comm.allgather((penalty, geometric))
-        vertex, dof, value, dvalue = (np.concatenate([t[0][j] for t in gathered]) for j in range(4))
-        g_rows, g_cols, g_values = (np.concatenate([t[1][j] for t in gathered]) for j in range(3))
+        # every rank takes the rows it owns from all ranks' contributions (serial: no copy)
+        gathered = [(penalty, geometric)] if self.comm.size == 1 else self.comm.allgather((penalty, geometric))
+        def joined(part: int, j: int) -> np.ndarray:
+            arrays = [t[part][j] for t in gathered]
+            return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
+
+        vertex, dof, value, dvalue = (joined(0, j) for j in range(4))
+        g_rows, g_cols, g_values = (joined(1, j) for j in range(3))
         if not len(vertex):
             return
         n_dofs = self.V.dofmap.index_map.size_global * self.bs
