@@ -148,23 +148,15 @@ def near_side_onset() -> float:
 def test_an_off_centre_yolk_touches_first_on_its_near_side():
     """Axisymmetric (the yolk moved 0.5 nm along the axis): the onset is where the near side
     closes, contact starts at the near pole (z > 0) and spreads. The yolk is held where it is by
-    a body force (physics/holding.py) that carries the net contact force; the contact force and
-    the shell's hoop stress then agree within 0.5 % between interface elements of 0.3 and
-    0.15 nm (measured 0.02 %; held at a point instead, the force changed by 6 % and did not
-    converge)."""
-    results = []
-    for h in ("0.3 nm", "0.15 nm"):
-        summary = solve(yolk_shell([0.2, 0.3], offset=(0, 0, 0.5), interface=h))
-        first, second = (st["contact"]["gap"] for st in summary["stages"])
-        low, high = first["onset_bracket_soc"]
-        assert low <= near_side_onset() <= high
-        assert first["contact_centre_nm"][2] > A  # the near pole
-        assert 0 < first["contact_area_fraction"] < second["contact_area_fraction"] < 1
-        assert 0 < second["net_force_nN"] < second["contact_force_nN"]  # pushed from one side
-        results.append((second["contact_force_nN"], summary["stages"][1]["regions"]["shell"]["hoop_max_MPa"]))
-    (f_coarse, hoop_coarse), (f_fine, hoop_fine) = results
-    assert f_coarse == pytest.approx(f_fine, rel=5e-3)
-    assert hoop_coarse == pytest.approx(hoop_fine, rel=5e-3)
+    a body force (physics/holding.py) that carries the net contact force; under refinement see
+    the slow test below."""
+    summary = solve(yolk_shell([0.2, 0.3], offset=(0, 0, 0.5), interface="0.3 nm"))
+    first, second = (st["contact"]["gap"] for st in summary["stages"])
+    low, high = first["onset_bracket_soc"]
+    assert low <= near_side_onset() <= high
+    assert first["contact_centre_nm"][2] > A  # the near pole
+    assert 0 < first["contact_area_fraction"] < second["contact_area_fraction"] < 1
+    assert 0 < second["net_force_nN"] < second["contact_force_nN"]  # pushed from one side
 
 
 def test_a_centred_yolk_needs_no_holding_force(small):
@@ -174,11 +166,16 @@ def test_a_centred_yolk_needs_no_holding_force(small):
 
 @pytest.mark.slow
 def test_partial_contact_converges_under_refinement():
-    """The off-centre yolk's contact force at SOC 0.3 with interface elements of 0.2, 0.15 and
-    0.1 nm: within 0.1 % of each other (measured: 141.086, 141.100, ... nN)."""
-    forces = [solve(yolk_shell([0.2, 0.3], offset=(0, 0, 0.5), interface=h))["stages"][1]["contact"]["gap"]
-              ["contact_force_nN"] for h in ("0.2 nm", "0.15 nm", "0.1 nm")]
+    """The off-centre yolk at SOC 0.3 with interface elements of 0.3, 0.15 and 0.1 nm: the
+    contact force within 0.1 % (measured 141.070, 141.100, 141.092 nN) and the shell's hoop
+    stress within 0.5 %. Held at a point instead of by a body force, the force was 17.8, 18.9,
+    16.7 nN and did not converge. 8 min."""
+    stages = [solve(yolk_shell([0.2, 0.3], offset=(0, 0, 0.5), interface=h))["stages"][1]
+              for h in ("0.3 nm", "0.15 nm", "0.1 nm")]
+    forces = [st["contact"]["gap"]["contact_force_nN"] for st in stages]
+    hoops = [st["regions"]["shell"]["hoop_max_MPa"] for st in stages]
     assert max(forces) - min(forces) <= 1e-3 * forces[-1]
+    assert max(hoops) - min(hoops) <= 5e-3 * hoops[-1]
 
 
 def test_contact_tangent_is_the_derivative_of_its_residual():
