@@ -133,10 +133,11 @@ class ModelSpec(Strict):
 
     @model_validator(mode="after")
     def _solver_fits(self) -> "ModelSpec":
-        if self.formulation == "3d" and self.solver == "direct":
+        if self.formulation == "3d" and self.solver == "direct" and self.kinematics == "small":
             raise ValueError(
-                "formulation '3d' needs solver 'iterative' or 'auto': its rigid-body modes are removed "
-                "through the Krylov solver's null space"
+                "formulation '3d' with small strain needs solver 'iterative' or 'auto': its rigid-body "
+                "modes are removed through the Krylov solver's null space (finite strain holds each body "
+                "by a 3-2-1 support and may take 'direct')"
             )
         return self
 
