@@ -536,8 +536,9 @@ class ContactPair:
 
         active = self.vertex_traction() > 0.0
         points = np.flatnonzero(active[self.q_vertex].any(axis=1))
-        empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
-        penalty, geometric = empty, empty
+        index, value = np.zeros(0, np.int64), np.zeros(0)
+        penalty = (index, index, value, value)  # (vertex, dof, G value, G' value)
+        geometric = (index, index, value)  # (row, column, value)
         if len(points):
             rows, B, free, dgap, dB = self._dof_rows(points, derivatives=True)
             weight = self.s_weight[points][:, None]
@@ -559,10 +560,9 @@ class ContactPair:
             r = rows[keep]
             width = r.shape[1]
             geometric = (np.repeat(r, width, axis=1).ravel(), np.tile(r, (1, width)).ravel(), Kg.ravel())
-        else:
-            penalty = empty + (np.zeros(0),)
         # every rank takes the rows it owns from all ranks' contributions (serial: no copy)
         gathered = [(penalty, geometric)] if self.comm.size == 1 else self.comm.allgather((penalty, geometric))
+
         def joined(part: int, j: int) -> np.ndarray:
             arrays = [t[part][j] for t in gathered]
             return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)

@@ -32,7 +32,6 @@ from .._backend import MPI, PETSc
 
 @dataclasses.dataclass
 class _HeldBody:
-    tags: tuple[int, ...]
     support_dofs: np.ndarray  # local (unrolled) dofs of the point supports, owned
     modes_at_support: np.ndarray  # (n_modes, n_support_dofs): r_k at each support dof, its component
     gram: np.ndarray  # (n_modes, n_modes)
@@ -66,14 +65,11 @@ class RigidHolding:
         v = ufl.TestFunction(problem.V)
         one = fem.Constant(mesh, PETSc.ScalarType(1.0))
         for body, body_supports in zip(loaded.shape.bodies, supports):
-            tags = tuple(loaded.layer_tags[name] for name in body.regions)
-            dx = problem.dx(tags)
+            dx = problem.dx(tuple(loaded.layer_tags[name] for name in body.regions))
             weight = problem.weight
             volume = self._integral(one * weight * dx)
             if gdim == 2:  # axisymmetric meridian (r, z): the axial translation only
                 modes = [ufl.as_vector([0.0, 1.0])]
-                centre = np.zeros(3)
-                size = 1.0
                 point_modes = [lambda x, comp: 1.0 if comp == 1 else 0.0]
                 scale = np.ones(1)
             else:
@@ -98,7 +94,7 @@ class RigidHolding:
                     x = dof_x[dof // bs]
                     dofs.append(dof)
                     values.append([mode(x, comp) for mode in point_modes])
-            self.bodies.append(_HeldBody(tags, np.asarray(dofs, dtype=np.int32),
+            self.bodies.append(_HeldBody(np.asarray(dofs, dtype=np.int32),
                                          np.asarray(values, dtype=float).reshape(-1, len(modes)).T,
                                          gram, scale, coefficients))
         self.work = work  # to add to the residual form (a dead load on the reference body)
@@ -106,19 +102,19 @@ class RigidHolding:
         self.begin()
 
     def _integral(self, form) -> float:
+        """Over the mesh as meshed (no symmetry factor: the reactions are read from the same
+        mesh's residual)."""
         import dolfinx.fem as fem
 
-        value = fem.assemble_scalar(fem.form(form))
-        return self.problem.symmetry_factor * self.comm.allreduce(value, op=MPI.SUM)
+        return self.comm.allreduce(fem.assemble_scalar(fem.form(form)), op=MPI.SUM)
 
     def record(self, b) -> None:
         """Read the supports' generalised reactions from the residual ``b`` (assembled, before
         the Dirichlet rows are set): Q_k = sum_i R_i r_k(X_i) per body."""
         array = b.array_r
         for k, body in enumerate(self.bodies):
-            local = body.modes_at_support @ array[body.support_dofs] if len(body.support_dofs) else 0.0
-            self.reactions[k] = self.comm.allreduce(np.asarray(local, dtype=float) * np.ones(len(body.coefficients)),
-                                                    op=MPI.SUM)
+            local = body.modes_at_support @ array[body.support_dofs]  # zeros where this rank holds none
+            self.reactions[k] = self.comm.allreduce(local, op=MPI.SUM)
 
     def state(self) -> list[np.ndarray]:
         return [np.array([float(c.value) for c in body.coefficients]) for body in self.bodies]

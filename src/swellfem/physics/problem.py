@@ -13,7 +13,8 @@ Voids (yolk–shells): the bodies on either side are held apart against rigid mo
 an anchor of each in axisymmetry, a 3-2-1 support of each in full 3D) and meet by frictionless
 contact (:mod:`.contact`, augmented Lagrangian on the deformed surfaces), always on the
 nonlinear path. A net contact force on a body is carried by a body force spread over it, not by
-those point supports (:mod:`.holding`). The SOC at which a void closes is located to ``onset_resolution`` of a stage.
+those point supports (:mod:`.holding`). The SOC at which a void closes is located to
+``onset_resolution`` of a stage.
 
 Two paths:
 
@@ -203,7 +204,7 @@ class MechanicsProblem:
         for pair in self.contacts:  # the voids as meshed
             pair.update()
             self._last_gap[pair.name] = pair.measures()["gap_min_nm"]
-            self.void_volume_reference[pair.name] = self._void_volume(pair.name)
+            self.void_volume_reference[pair.name] = self.void_volume(pair.name)
 
     #: a void's closing is located within this fraction of a stage
     onset_resolution = 1.0 / 64
@@ -235,14 +236,21 @@ class MechanicsProblem:
             pair.check_penetration()
         return iterations, residuals
 
-    def _undo(self, multipliers: list[np.ndarray]) -> None:
-        """Back to the last accepted increment (displacement and contact multipliers)."""
+    def _accepted(self) -> tuple[list[np.ndarray], list[np.ndarray] | None]:
+        """What an undone increment returns to besides the displacement: the contact
+        multipliers and the holding body forces."""
+        return ([pair.multiplier.copy() for pair in self.contacts],
+                self.holding.state() if self.holding is not None else None)
+
+    def _undo(self, accepted: tuple[list[np.ndarray], list[np.ndarray] | None]) -> None:
+        """Back to the last accepted increment (displacement, contact multipliers, holding forces)."""
         self.u.x.array[:] = self.u_accepted.x.array
         self.u.x.scatter_forward()
+        multipliers, holding = accepted
         for pair, saved in zip(self.contacts, multipliers):
             pair.multiplier = saved
         if self.holding is not None:
-            self.holding.restore(self._holding_accepted)
+            self.holding.restore(holding)
 
     @staticmethod
     def _predicted_onset(points: list[tuple[float, float]]) -> float | None:
@@ -312,11 +320,11 @@ class MechanicsProblem:
         out = {}
         for pair in self.contacts:
             values = pair.measures()
-            values["void_volume_nm3"] = self._void_volume(pair.name)
+            values["void_volume_nm3"] = self.void_volume(pair.name)
             out[pair.name] = values
         return out
 
-    def _void_volume(self, name: str) -> float:
+    def void_volume(self, name: str) -> float:
         """Volume between the deformed walls of void ``name``: -(1/3) of the flux of x through
         both walls (outward normals of the solids, Nanson's formula), nm^3. The form is built
         once per void."""
@@ -557,14 +565,12 @@ class MechanicsProblem:
             theta.x.scatter_forward()
             self.cavity_pressure.value = p_start + end * (p_target - p_start)
             self.u_accepted.x.array[:] = self.u.x.array
-            multipliers = [pair.multiplier.copy() for pair in self.contacts]
-            if self.holding is not None:
-                self._holding_accepted = self.holding.state()
+            accepted = self._accepted()
             try:
                 iterations, residuals = self._converge()
             except (NewtonFailure, InvertedElementError, SolverError, ContactError) as exc:
                 reason = str(exc)
-                self._undo(multipliers)
+                self._undo(accepted)
                 step /= 2.0
                 record.cutbacks += 1
                 if step < opts.min_step:
@@ -578,14 +584,14 @@ class MechanicsProblem:
             limit = opts.max_plastic_increment
             if limit is not None and flow > 1.5 * limit and step > 4.0 * opts.min_step:
                 # too much plastic flow in one backward-Euler step: retake it smaller
-                self._undo(multipliers)
+                self._undo(accepted)
                 step *= max(0.25, limit / flow)
                 record.cutbacks += 1
                 continue
             measured = {pair.name: pair.measures() for pair in self.contacts}
             retake = self._contact_onset(done, end, trace, measured)
             if retake is not None:  # a void closed within a wider increment: locate the onset
-                self._undo(multipliers)
+                self._undo(accepted)
                 step = retake
                 continue
             self.load_scale = max(self.load_scale, residuals[0])
