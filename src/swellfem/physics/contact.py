@@ -604,6 +604,10 @@ class ContactPair:
         self.multiplier = t
         return True
 
+    def contact_force(self) -> float:
+        """The total normal contact force on the slave surface, MPa nm^2 (1e-3 nN; all ranks)."""
+        return self.comm.allreduce(float((self.traction() * self.s_weight).sum()), op=MPI.SUM)
+
     # --- what is reported -------------------------------------------------------------------------
 
     def measures(self) -> dict:
@@ -616,7 +620,7 @@ class ContactPair:
         active = t > 0
         pressure = t * self.vertex_ratio
         tq = self.traction() * self.s_weight
-        force = self.comm.allreduce(float(tq.sum()), op=MPI.SUM)
+        force = self.contact_force()
         moment = self.comm.allreduce((tq[:, None] * self.state.position).sum(axis=0), op=MPI.SUM)
         net = self.comm.allreduce((tq[:, None] * self.state.normal).sum(axis=0), op=MPI.SUM)
         if self.axisymmetric:  # the radial parts cancel round the axis

@@ -12,8 +12,8 @@ body, f(X) = sum_k c_k r_k(X) (the body's rigid modes r_k: the axial translation
 axisymmetry; three translations and three rotations about its centroid in 3D), the inertia
 relief of structural mechanics. The point supports still fix the body's position but carry
 nothing: after Newton converges, the supports' generalised reactions Q_k = sum R_i r_k(X_i) are
-moved onto the body force (M dc = Q, M_jk = int r_j . r_k dV) and Newton runs again, until
-they are below :attr:`RigidHolding.tolerance` of the contact force. A frictionless yolk that
+moved onto the body force (M dc = Q, M_jk = int r_j . r_k dV, at first; then by Broyden's
+estimate of how they respond) and Newton runs again, until they are below :attr:`RigidHolding.tolerance` of the contact force. A frictionless yolk that
 nothing held would slide back towards the centre; the body force models what keeps it where it
 sits (its contact with the electrode, carbon bridges), and the net contact force it carries is
 reported (``net_force_nN``).
@@ -44,6 +44,8 @@ class RigidHolding:
 
     #: supports carry at most this fraction of the contact force (translations; moments over the body's size)
     tolerance = 1e-5
+    #: a move at most this many times the one that ignores the contact force's response
+    max_acceleration = 10.0
 
     def __init__(self, problem, supports: list[list[tuple[np.ndarray, int]]]):
         """``supports``: per body of ``problem.loaded.shape.bodies``, its point supports as
@@ -127,29 +129,51 @@ class RigidHolding:
     def update(self, force_scale: float) -> bool:
         """Move the supports' reactions onto the body forces; True (on every rank) when some
         support carried more than :attr:`tolerance` of ``force_scale`` (MPa nm^2, the contact
-        force; or of the force the body force carries, once contact is lost) and Newton must
-        run again. Without either, nothing is moved (the supports' reactions are round-off)."""
-        again = False
-        for k, (body, Q, held) in enumerate(zip(self.bodies, self.reactions, self.net_forces())):
+        force; or of the force a body force carries, once contact is lost) and Newton must run
+        again. Without either, nothing is moved (the supports' reactions are round-off)."""
+        unsettled = False
+        for body, Q, held in zip(self.bodies, self.reactions, self.net_forces()):
             scale = max(force_scale, float(np.linalg.norm(held)))  # a body force left from a contact since lost
-            if scale <= 0.0 or np.max(np.abs(Q * body.scale)) <= self.tolerance * scale:
-                continue
-            # Aitken: the reactions left after each move fall geometrically (the contact force grows
-            # as the point load is taken off: a third of it in a yolk-shell); move by the sum
-            previous = self._previous[k]
-            rate = 0.0
-            if previous is not None and float(previous @ previous) > 0.0:
-                rate = min(max(float(Q @ previous) / float(previous @ previous), 0.0), 0.9)
-            self._previous[k] = Q.copy()
-            change = np.linalg.solve(body.gram, Q) / (1.0 - rate)
-            for c, dc in zip(body.coefficients, change):
-                c.value = float(c.value) + dc
-            again = True
-        return again
+            if scale > 0.0 and np.max(np.abs(Q * body.scale)) > self.tolerance * scale:
+                unsettled = True
+        if not unsettled:
+            self._previous = None  # settled: a next move starts a new secant
+            return False
+        # Broyden, over the modes of every body together (moving one body's force moves the
+        # contact on the other): the reactions respond to the body forces directly (-M dc) and
+        # through the contact force, which grows as the point load is taken off (by a third to a
+        # half of it in a yolk-shell). The response J = dQ/dc starts at -M and is corrected from
+        # each move, in the metric of M (translations and rotations weigh alike).
+        Q = np.concatenate(self.reactions)
+        if self._previous is not None:
+            dc, dQ = self._last_move, Q - self._previous
+            Mdc = self._gram @ dc
+            self._response += np.outer(dQ - self._response @ dc, Mdc) / float(dc @ Mdc)
+        self._previous = Q
+        try:
+            change = -np.linalg.solve(self._response, Q)
+        except np.linalg.LinAlgError:
+            change = np.full_like(Q, np.nan)
+        plain = np.linalg.solve(self._gram, Q)  # the move that would leave the contact force as it is
+        ratio = np.sqrt(float(change @ self._gram @ change) / max(float(plain @ self._gram @ plain), 1e-300))
+        if not np.isfinite(ratio):  # a singular secant: the plain move
+            change = plain
+        elif ratio > self.max_acceleration:  # a nearly singular one: no further than this
+            change *= self.max_acceleration / ratio
+        self._last_move = change
+        coefficients = [c for body in self.bodies for c in body.coefficients]
+        for c, dc in zip(coefficients, change):
+            c.value = float(c.value) + dc
+        return True
 
     def begin(self) -> None:
-        """A new load: forget the reactions of the last one (Aitken's memory)."""
-        self._previous = [None] * len(self.bodies)
+        """A new load: forget the reactions of the last one and their response (Broyden's memory)."""
+        import scipy.linalg
+
+        self._gram = scipy.linalg.block_diag(*[body.gram for body in self.bodies])
+        self._response = -self._gram.copy()
+        self._previous: np.ndarray | None = None
+        self._last_move: np.ndarray | None = None
 
     def net_forces(self) -> list[np.ndarray]:
         """Per body, the net force its body force carries (MPa nm^2; the translational modes)."""

@@ -151,7 +151,8 @@ class MechanicsProblem:
         self.contacts = self._contact_pairs(regions)
         self.holding: RigidHolding | None = None
         self._void_volume_forms: dict[str, object] = {}
-        self.solver_kind = choose_solver(solver, self.formulation, self.num_dofs(), self.nonlinear)
+        self.solver_kind = choose_solver(solver, self.formulation, self.num_dofs(), self.nonlinear,
+                                         contact=bool(self.contacts))
         if self.nonlinear:
             self._setup_nonlinear()
         else:
@@ -222,8 +223,10 @@ class MechanicsProblem:
                                        self.load_scale, backtrack=self._backtrack)
         self.first_newton_iterations = iterations  # what the increment rule judges the step by
         for _ in range(self.max_augmentations):
+            # the holding forces move once the multipliers have settled (Broyden's secant then
+            # sees how the reactions respond to the holding force alone)
             if not any([pair.augment() for pair in self.contacts]):  # every pair on every rank
-                force = sum(pair.measures()["contact_force_nN"] for pair in self.contacts) * 1e3  # MPa nm^2
+                force = sum(pair.contact_force() for pair in self.contacts)
                 if self.holding is None or not self.holding.update(force):
                     break
             more, history = newton(self._evaluate_laws, self._residual_norm, self._correct, opts,

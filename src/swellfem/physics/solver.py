@@ -15,13 +15,16 @@ class SolverError(RuntimeError):
     """A linear or nonlinear solver did not converge."""
 
 
-def choose_solver(requested: str, formulation: str, num_dofs: int, nonlinear: bool = False) -> str:
-    """``direct`` or ``iterative`` for a request of ``auto``/``direct``/``iterative``."""
+def choose_solver(requested: str, formulation: str, num_dofs: int, nonlinear: bool = False,
+                  contact: bool = False) -> str:
+    """``direct`` or ``iterative`` for a request of ``auto``/``direct``/``iterative``. With
+    ``contact`` (a void) ``auto`` is direct at any size: the p-multigrid does not converge once
+    a void closes (docs/contact.md)."""
     if formulation == "3d" and not nonlinear:
         return "iterative"  # rigid-body modes handled as the Krylov null space
     if requested != "auto":
         return requested
-    if formulation == "axisymmetric":
+    if formulation == "axisymmetric" or contact:
         return "direct"
     return "direct" if num_dofs < 60_000 else "iterative"
 
@@ -106,8 +109,8 @@ class LinearSolver:
     ``newton=True``: the matrix changes from one Newton iteration to the next. The multigrid
     hierarchy (iterative) of an earlier Jacobian is kept as the preconditioner of a GMRES solve
     with the current one (to ``ksp_rtol`` 1e-10, so Newton's convergence is unchanged) and rebuilt
-    only when that solve takes more than :attr:`refresh_iterations` iterations or fails; a
-    factorisation (direct) is rebuilt for every Jacobian."""
+    only when that solve takes more than :attr:`refresh_iterations` iterations or fails; so is
+    a factorisation in 3D. An axisymmetric factorisation (direct) is rebuilt for every Jacobian."""
 
     #: Krylov iterations a kept preconditioner may take before it is rebuilt (this solve and next)
     refresh_iterations = 8
@@ -128,11 +131,13 @@ class LinearSolver:
         self._interpolation = None
         self._coarse_A = None
         self._coarse_nullspace = None
-        # keep a multigrid hierarchy (expensive to build, still a good preconditioner later);
-        # a factorisation is rebuilt every time (a stale LU of a plastic Jacobian took > 8
-        # GMRES iterations half of the time on the ZnSe case: a fresh one is cheaper)
-        self._reuse = newton and kind == "iterative"
         mesh = V.mesh
+        # keep a multigrid hierarchy (expensive to build, still a good preconditioner later),
+        # and a 3D factorisation (its LU is most of a Newton iteration: 1.4 of 2.1 s on a
+        # 31 k-dof yolk-shell in contact). An axisymmetric factorisation is rebuilt every time:
+        # a stale LU of a plastic Jacobian took > 8 GMRES iterations half of the time on the
+        # ZnSe case, and a fresh one is cheap there
+        self._reuse = newton and (kind == "iterative" or mesh.geometry.dim == 3)
         ksp = PETSc.KSP().create(mesh.comm)
         ksp.setOptionsPrefix("swellfem_elasticity_")  # PETSC_OPTIONS="-swellfem_elasticity_..." overrides
         opts = PETSc.Options()
