@@ -76,14 +76,17 @@ class StageSolve:
 
 
 def newton(evaluate, residual_norm, correct, options: NewtonOptions, load_scale: float,
-           backtrack=None) -> tuple[int, list[float]]:
+           backtrack=None, reference: float = 0.0) -> tuple[int, list[float]]:
     """Iterate ``correct()`` (one linear solve and update) until the residual converges.
 
     ``evaluate()`` updates the laws at the current displacement (may raise
     :class:`~swellfem.physics.laws.InvertedElementError`); ``residual_norm()`` assembles the
     residual and returns its norm. A correction that inverts elements is shortened by halves
     (``backtrack(fraction)`` takes that fraction of it back), at most ``options.backtracks``
-    times. Returns (iterations, residual norms); raises :class:`NewtonFailure`."""
+    times. Converged: the residual below ``options.rtol`` times the first one (or times
+    ``reference``, when larger: the residual of the load this solve refines) or below
+    ``options.atol`` of the load scale. Returns (iterations, residual norms); raises
+    :class:`NewtonFailure`."""
     from .laws import InvertedElementError
 
     history: list[float] = []
@@ -105,7 +108,7 @@ def newton(evaluate, residual_norm, correct, options: NewtonOptions, load_scale:
         if not np.isfinite(norm):
             raise NewtonFailure(f"residual is {norm} after {k} iterations")
         first = history[0]
-        if norm <= options.rtol * first or norm <= options.atol * max(load_scale, first):
+        if norm <= options.rtol * max(first, reference) or norm <= options.atol * max(load_scale, first):
             return k, history
         if k >= 3 and norm > 1e3 * first:
             raise NewtonFailure(f"diverging (residual {norm:.3g} from {first:.3g})")

@@ -211,17 +211,24 @@ class MechanicsProblem:
     onset_resolution = 1.0 / 64
     #: Uzawa updates of the contact multipliers per increment, at most
     max_augmentations = 20
+    #: the Newton solves between those updates stop at this fraction of their first residual
+    update_rtol = 1e-3
 
     def _converge(self) -> tuple[int, list[float]]:
-        """Newton for the current load, then Uzawa updates of the contact multipliers (each
-        followed by Newton again) until no surface penetrates the other by more than its
-        tolerance. Raises NewtonFailure / ContactError."""
+        """Newton for the current load, then Uzawa updates of the contact multipliers and of the
+        holding forces (each followed by Newton again) until no surface penetrates the other by
+        more than its tolerance and no support carries load. The solves between updates stop at
+        :attr:`update_rtol` of their own first residual (the update after them moves the state
+        anyway: inexact Uzawa); the last one is taken to the tolerance of the load (``rtol`` of
+        the increment's first residual). Raises NewtonFailure / ContactError."""
         opts = self.newton_options
         if self.holding is not None:
             self.holding.begin()
         iterations, residuals = newton(self._evaluate_laws, self._residual_norm, self._correct, opts,
                                        self.load_scale, backtrack=self._backtrack)
         self.first_newton_iterations = iterations  # what the increment rule judges the step by
+        between = dataclasses.replace(opts, rtol=max(opts.rtol, self.update_rtol))
+        loose = False
         for _ in range(self.max_augmentations):
             # the holding forces move once the multipliers have settled (Broyden's secant then
             # sees how the reactions respond to the holding force alone)
@@ -229,12 +236,16 @@ class MechanicsProblem:
                 force = sum(pair.contact_force() for pair in self.contacts)
                 if self.holding is None or not self.holding.update(force):
                     break
-            more, history = newton(self._evaluate_laws, self._residual_norm, self._correct, opts,
+            more, history = newton(self._evaluate_laws, self._residual_norm, self._correct, between,
                                    self.load_scale, backtrack=self._backtrack)
-            iterations, residuals = iterations + more, residuals + history
+            iterations, residuals, loose = iterations + more, residuals + history, True
         else:
             raise NewtonFailure(f"contact penetration above tolerance (or the bodies' holding forces unsettled) "
                                 f"after {self.max_augmentations} updates")
+        if loose:  # settled: the last state to the load's tolerance
+            more, history = newton(self._evaluate_laws, self._residual_norm, self._correct, opts,
+                                   self.load_scale, backtrack=self._backtrack, reference=residuals[0])
+            iterations, residuals = iterations + more, residuals + history
         for pair in self.contacts:
             pair.check_penetration()
         return iterations, residuals
