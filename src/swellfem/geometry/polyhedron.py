@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .shape import Shape
+from .shape import Body, Shape
 from .tagging import fragment_regions, symmetry_cut, tag_physical_groups
+from .tags import SURFACE_NAME, VOID_PREFIX, contact_surface_name, interface_name
 
 
 def add_polytope(polytope, rounding: float) -> int:
@@ -51,7 +52,33 @@ class PolyhedronShape(Shape):
         return {"habit": s.habit, "layer_names": list(self.region_names),
                 "offsets_nm": [round(float(d), 9) for d in s.core.offsets],
                 "rounding_radii_nm": [round(r, 9) for r in s.rounding_radii_nm],
-                "core_rounding_nm": float(s.rounding_radius)}
+                "core_rounding_nm": float(s.rounding_radius),
+                **({"voids": [layer.name for layer in s.layers if layer.void]} if s.contact_pairs else {})}
+
+    def _core_boundary_group(self) -> str:
+        """The facet group that bounds the core: its interface with the next layer, the inner
+        wall of a void around it, or the outer surface."""
+        layers = self.schema.layers
+        if len(layers) == 1:
+            return SURFACE_NAME
+        if layers[1].void:
+            return contact_surface_name(layers[1].name, "inner")
+        return interface_name(layers[0].name, layers[1].name)
+
+    @property
+    def bodies(self) -> list[Body]:
+        """Without a void one body; with one, the yolk (the layers inside it) and the cage, each
+        held apart in full 3D by a 3-2-1 support: the yolk at its centre, the cage at its
+        vertices nearest (+-R, 0, 0) and (0, R, 0), R its extent (the octant's symmetry
+        planes hold both)."""
+        yolk = tuple(self.schema.yolk_layers)
+        if not yolk:
+            return super().bodies
+        cage = tuple(name for name in self.region_names if name not in yolk)
+        h, R = 0.5 * self.schema.core_equivalent_radius_nm, self.extent_nm
+        origin = (0.0, 0.0, 0.0)
+        return [Body(yolk, origin, (origin, (h, 0.0, 0.0), (0.0, h, 0.0))),
+                Body(cage, (R, 0.0, 0.0), ((R, 0.0, 0.0), (-R, 0.0, 0.0), (0.0, R, 0.0)))]
 
     def shell_normal(self, X: np.ndarray) -> np.ndarray:
         """Unit normals of the conformal shells at the points X (n, 3)."""
@@ -64,12 +91,14 @@ class PolyhedronShape(Shape):
 
         s = self.schema
         radii = [float(s.rounding_radius), *s.rounding_radii_nm[1:]]  # the core keeps its own rounding
-        # outside in: each piece belongs to the innermost layer that holds it
-        parts = [(name, add_polytope(s.core, r)) for name, r in reversed(list(zip(self.region_names, radii)))]
+        # outside in: each piece belongs to the innermost layer that holds it (a void's pieces are
+        # removed by tag_physical_groups, their walls become the contact surfaces)
+        labels = [VOID_PREFIX + layer.name if layer.void else layer.name for layer in s.layers]
+        parts = [(label, add_polytope(s.core, r)) for label, r in reversed(list(zip(labels, radii)))]
         parts = symmetry_cut(parts, 3, self.extent_nm, formulation)
         regions = fragment_regions(parts, 3)
         groups = tag_physical_groups(self, 3, regions, formulation)
-        core_boundary = groups.get(self.interface_names()[0]) if len(self.region_names) > 1 else groups["surface"]
+        core_boundary = groups[self._core_boundary_group()]
         if s.rounding_radius > 0:  # the core's rounded edges and corners
             self.edge_entities = (2, [f for f in core_boundary if gmsh.model.getType(2, f) != "Plane"])
         else:  # its sharp edges: curves whose midpoint lies on two face planes of the core

@@ -15,7 +15,7 @@ import json
 from typing import Any, ClassVar
 
 from ..case.shapes.polytopes import unit_vectors
-from .tags import AXIS_NAME, SURFACE_NAME, SYMMETRY_TAGS, interface_name
+from .tags import AXIS_NAME, SURFACE_NAME, SYMMETRY_TAGS, contact_surface_name, interface_name
 
 Point3 = tuple[float, float, float]
 
@@ -124,8 +124,10 @@ class Shape(abc.ABC):
         return [interface_name(a, b) for a, b in self.interfaces]
 
     def refinement_groups(self) -> list[str]:
-        """Facet groups at which the mesh is refined to ``interface_size``."""
-        return [*self.interface_names(), SURFACE_NAME]
+        """Facet groups at which the mesh is refined to ``interface_size``: interfaces, the outer
+        surface and both walls of every void."""
+        walls = [contact_surface_name(pair, side) for pair, _, _ in self.contact_pairs for side in ("inner", "outer")]
+        return [*self.interface_names(), SURFACE_NAME, *walls]
 
     def symmetry_groups(self, formulation: str) -> list[str]:
         """Facet groups of the symmetry constraints of ``formulation``."""

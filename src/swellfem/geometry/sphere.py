@@ -70,12 +70,6 @@ class ConcentricSphereShape(Shape):
         name = "axis" if d == (0.0, 0.0, 1.0) else "yolk-line"
         return [ProbeLine(name, tuple(segments))]
 
-    def refinement_groups(self) -> list[str]:
-        from .tags import contact_surface_name
-
-        pairs = [contact_surface_name(pair, side) for pair, _, _ in self.schema.contact_pairs for side in ("inner", "outer")]
-        return [*super().refinement_groups(), *pairs]
-
     @property
     def bodies(self) -> list[Body]:
         """The yolk (every layer inside the first void) and what holds it, each held apart from

@@ -130,3 +130,58 @@ class LayeredShape(ShapeSchema):
     def interfaces(self) -> list[tuple[str, str]]:
         names = self.layer_names
         return list(zip(names[:-1], names[1:]))
+
+
+class VoidLayers(LayeredShape):
+    """A layered shape some of whose layers may be ``void`` (a gap with no material, its name
+    the contact pair across it). The regions are the solid layers; a void separates the layers
+    on its two sides, which meet by frictionless contact when it closes."""
+
+    def _check_voids(self) -> list[int]:
+        """Where the voids are (indices into ``layers``); raises ValueError where one cannot be."""
+        layers = self.layers  # type: ignore[attr-defined]
+        voids = [i for i, layer in enumerate(layers) if layer.void]
+        if voids and (voids[0] == 0 or voids[-1] == len(layers) - 1):
+            raise ValueError("a void layer must lie between two solid layers")
+        if any(b == a + 1 for a, b in zip(voids, voids[1:])):
+            raise ValueError("two void layers follow each other: make them one")
+        return voids
+
+    @property
+    def solid_layers(self) -> list:
+        return [layer for layer in self.layers if not layer.void]  # type: ignore[attr-defined]
+
+    @property
+    def layer_names(self) -> list[str]:
+        """The solid layers (the regions), from the core outwards."""
+        return [layer.name for layer in self.solid_layers]
+
+    @property
+    def region_materials(self) -> dict[str, str]:
+        return {layer.name: layer.material for layer in self.solid_layers}
+
+    @property
+    def material_keys(self) -> dict[str, str]:
+        return {layer.name: f"geometry.layers[{i}].material"
+                for i, layer in enumerate(self.layers) if not layer.void}  # type: ignore[attr-defined]
+
+    @property
+    def interfaces(self) -> list[tuple[str, str]]:
+        """Bonded interfaces: neighbouring solid layers (a void separates instead)."""
+        layers = self.layers  # type: ignore[attr-defined]
+        return [(a.name, b.name) for a, b in zip(layers[:-1], layers[1:]) if not (a.void or b.void)]
+
+    @property
+    def contact_pairs(self) -> list[tuple[str, str, str]]:
+        """(void name, the solid layer inside it, the solid layer outside it) of every void."""
+        layers = self.layers  # type: ignore[attr-defined]
+        return [(layer.name, layers[i - 1].name, layers[i + 1].name)
+                for i, layer in enumerate(layers) if layer.void]
+
+    @property
+    def yolk_layers(self) -> list[str]:
+        """The solid layers inside the first void (the yolk)."""
+        layers = self.layers  # type: ignore[attr-defined]
+        voids = [i for i, layer in enumerate(layers) if layer.void]
+        return [layer.name for layer in layers[:voids[0]]] if voids else []
+

@@ -17,22 +17,35 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import Field, model_validator
 
 from ..base import LengthNm, RegionName, Strict
-from .base import LayeredShape
+from .base import VoidLayers
 from .polytopes import HABITS, Polytope, core_polytope, keeps_habit
 
 Habit = Literal["rhombic-dodecahedron", "cube", "octahedron", "truncated-octahedron"]
 
 
 class PolyhedronLayer(Strict):
-    """The core (first, no thickness) or a shell (a thickness) of a polyhedral particle."""
+    """The core (first, no thickness), a shell (a thickness) or a void (a thickness, no
+    material) of a polyhedral particle."""
 
     name: RegionName
-    material: str
+    material: str | None = None
     thickness: LengthNm | None = None
+    #: a conformal gap with no material: the layers inside it are a yolk in a hollow cage
+    #: (the layer's name names the contact pair across it)
+    void: bool = False
+
+    @model_validator(mode="after")
+    def _material(self) -> "PolyhedronLayer":
+        if self.void and self.material is not None:
+            raise ValueError(f"void layer '{self.name}' has no material (leave material out)")
+        if not self.void and self.material is None:
+            raise ValueError(f"layer '{self.name}' needs a material (or void = true for a gap)")
+        return self
 
 
-class Polyhedron(LayeredShape):
-    """A polyhedral core and conformal shells, listed from the core outwards."""
+class Polyhedron(VoidLayers):
+    """A polyhedral core and conformal shells, listed from the core outwards; a shell may be a
+    void (a yolk in a hollow cage)."""
 
     type: Literal["polyhedron"]
     habit: Habit
@@ -66,6 +79,10 @@ class Polyhedron(LayeredShape):
         for layer in self.layers[1:]:
             if layer.thickness is None:
                 raise ValueError(f"shell '{layer.name}' needs a thickness")
+        if self.layers[0].void:
+            raise ValueError("the core cannot be a void: a void layer must lie between two solid layers")
+        if len(self._check_voids()) > 1:
+            raise ValueError("a polyhedron takes one void layer (a yolk in one cage)")
         if not self._core_fits():
             raise ValueError(f"rounding_radius {self.rounding_radius:g} nm is too large for this {self.habit}: "
                              f"its faces would vanish; use at most {self.max_rounding_nm():.3g} nm")
@@ -116,7 +133,7 @@ class Polyhedron(LayeredShape):
 
     @property
     def thinnest_feature_nm(self) -> float:
-        sizes = [layer.thickness for layer in self.layers[1:]]
+        sizes = [layer.thickness for layer in self.layers[1:] if not layer.void]  # a void has no cells
         return min(sizes) if sizes else self.core_equivalent_radius_nm
 
     @property
@@ -157,7 +174,8 @@ class Polyhedron(LayeredShape):
                 ("centre-to-face", (0.0, 0.0, 0.0), tuple(float(c) for c in face))]
 
     def describe(self) -> str:
-        shells = ", ".join(f"{layer.name} {layer.thickness:g} nm" for layer in self.layers[1:])
+        shells = ", ".join(f"{layer.name}{' (void)' if layer.void else ''} {layer.thickness:g} nm"
+                           for layer in self.layers[1:])
         size = (f"equivalent radius {self.core_equivalent_radius_nm:.4g} nm, edge "
                 f"{self.core.moved(self.rounding_radius).edge_length_nm:.4g} nm")
         rounding = f"corners rounded to {self.rounding_radius:g} nm" if self.rounding_radius else "sharp corners"
@@ -169,7 +187,9 @@ class Polyhedron(LayeredShape):
                 "core_equivalent_radius_nm": self.core_equivalent_radius_nm,
                 "core_edge_length_nm": self.core.moved(self.rounding_radius).edge_length_nm,
                 "rounding_radius_nm": float(self.rounding_radius),
-                "shell_thickness_nm": {layer.name: layer.thickness for layer in self.layers[1:]},
+                "shell_thickness_nm": {layer.name: layer.thickness for layer in self.layers[1:] if not layer.void},
+                **({"void_thickness_nm": {layer.name: layer.thickness for layer in self.layers if layer.void}}
+                   if self.contact_pairs else {}),
                 "extent_nm": self.extent_nm}
 
     def notes(self) -> list[str]:

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from ..base import LengthNm, PointNm, RegionName, Strict
-from .base import FORMULATIONS, STAGE_MODES, LayeredShape
+from .base import FORMULATIONS, STAGE_MODES, VoidLayers
 
 
 class Layer(Strict):
@@ -37,7 +37,7 @@ class Layer(Strict):
         return self
 
 
-class ConcentricSphere(LayeredShape):
+class ConcentricSphere(VoidLayers):
     """A core and shells as concentric spheres, listed from the core outwards."""
 
     type: Literal["concentric-sphere"]
@@ -62,13 +62,11 @@ class ConcentricSphere(LayeredShape):
                 raise ValueError(
                     f"layer '{layer.name}' has outer radius {r:g} nm, not larger than the {inner:g} nm inside it"
                 )
-        voids = [i for i, layer in enumerate(self.layers) if layer.void]
-        if voids and self.cavity_radius is not None:
+        if any(layer.void for layer in self.layers) and self.cavity_radius is not None:
             raise ValueError("a hollow core (cavity_radius) and a void layer together are not supported")
-        if voids and (voids[0] == 0 or voids[-1] == len(self.layers) - 1):
+        if self.layers[0].void:
             raise ValueError("a void layer must lie between two solid layers (a central hole is cavity_radius)")
-        if any(b == a + 1 for a, b in zip(voids, voids[1:])):
-            raise ValueError("two void layers follow each other: make them one")
+        voids = self._check_voids()
         if self.yolk_offset is not None:
             if len(voids) != 1:
                 raise ValueError("yolk_offset needs exactly one void layer (the yolk is what is inside it)")
@@ -78,44 +76,6 @@ class ConcentricSphere(LayeredShape):
                 raise ValueError(f"yolk_offset moves the yolk {shift:g} nm, not less than the {gap:g} nm void: "
                                  "it would touch or cut the shell")
         return self
-
-    # --- solid layers and voids ---------------------------------------------------------
-
-    @property
-    def solid_layers(self) -> list[Layer]:
-        return [layer for layer in self.layers if not layer.void]
-
-    @property
-    def layer_names(self) -> list[str]:
-        """The solid layers (the regions), from the core outwards."""
-        return [layer.name for layer in self.solid_layers]
-
-    @property
-    def region_materials(self) -> dict[str, str]:
-        return {layer.name: layer.material for layer in self.solid_layers}
-
-    @property
-    def material_keys(self) -> dict[str, str]:
-        return {layer.name: f"geometry.layers[{i}].material" for i, layer in enumerate(self.layers) if not layer.void}
-
-    @property
-    def interfaces(self) -> list[tuple[str, str]]:
-        """Bonded interfaces: neighbouring solid layers (a void separates instead)."""
-        layers = self.layers
-        return [(a.name, b.name) for a, b in zip(layers[:-1], layers[1:]) if not (a.void or b.void)]
-
-    @property
-    def contact_pairs(self) -> list[tuple[str, str, str]]:
-        """(void name, the solid layer inside it, the solid layer outside it) of every void."""
-        layers = self.layers
-        return [(layer.name, layers[i - 1].name, layers[i + 1].name)
-                for i, layer in enumerate(layers) if layer.void]
-
-    @property
-    def yolk_layers(self) -> list[str]:
-        """The solid layers inside the first void (they move with ``yolk_offset``)."""
-        voids = [i for i, layer in enumerate(self.layers) if layer.void]
-        return [layer.name for layer in self.layers[:voids[0]]] if voids else []
 
     @property
     def yolk_centre(self) -> tuple[float, float, float]:
