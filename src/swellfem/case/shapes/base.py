@@ -132,6 +132,14 @@ class LayeredShape(ShapeSchema):
         return list(zip(names[:-1], names[1:]))
 
 
+def check_void_material(name: str, void: bool, material: str | None) -> None:
+    """A layer is a void (no material) or solid (a material); raises ValueError otherwise."""
+    if void and material is not None:
+        raise ValueError(f"void layer '{name}' has no material (leave material out)")
+    if not void and material is None:
+        raise ValueError(f"layer '{name}' needs a material (or void = true for a gap)")
+
+
 class VoidLayers(LayeredShape):
     """A layered shape some of whose layers may be ``void`` (a gap with no material, its name
     the contact pair across it). The regions are the solid layers; a void separates the layers

@@ -17,7 +17,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import Field, model_validator
 
 from ..base import LengthNm, RegionName, Strict
-from .base import VoidLayers
+from .base import VoidLayers, check_void_material
 from .polytopes import HABITS, Polytope, core_polytope, keeps_habit
 
 Habit = Literal["rhombic-dodecahedron", "cube", "octahedron", "truncated-octahedron"]
@@ -36,10 +36,7 @@ class PolyhedronLayer(Strict):
 
     @model_validator(mode="after")
     def _material(self) -> "PolyhedronLayer":
-        if self.void and self.material is not None:
-            raise ValueError(f"void layer '{self.name}' has no material (leave material out)")
-        if not self.void and self.material is None:
-            raise ValueError(f"layer '{self.name}' needs a material (or void = true for a gap)")
+        check_void_material(self.name, self.void, self.material)
         return self
 
 

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from ..base import LengthNm, PointNm, RegionName, Strict
-from .base import FORMULATIONS, STAGE_MODES, VoidLayers
+from .base import FORMULATIONS, STAGE_MODES, VoidLayers, check_void_material
 
 
 class Layer(Strict):
@@ -30,10 +30,7 @@ class Layer(Strict):
     def _one_size(self) -> "Layer":
         if (self.outer_radius is None) == (self.thickness is None):
             raise ValueError("give exactly one of outer_radius and thickness")
-        if self.void and self.material is not None:
-            raise ValueError(f"void layer '{self.name}' has no material (leave material out)")
-        if not self.void and self.material is None:
-            raise ValueError(f"layer '{self.name}' needs a material (or void = true for a gap)")
+        check_void_material(self.name, self.void, self.material)
         return self
 
 
