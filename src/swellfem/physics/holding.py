@@ -13,8 +13,9 @@ axisymmetry; three translations and three rotations about its centroid in 3D), t
 relief of structural mechanics. The point supports still fix the body's position but carry
 nothing: after Newton converges, the supports' generalised reactions Q_k = sum R_i r_k(X_i) are
 moved onto the body force (M dc = Q, M_jk = int r_j . r_k dV, at first; then by Broyden's
-estimate of how they respond) and Newton runs again, until they are below :attr:`RigidHolding.tolerance` of the contact force. A frictionless yolk that
-nothing held would slide back towards the centre; the body force models what keeps it where it
+estimate of how they respond) and Newton runs again, until they are below
+:attr:`RigidHolding.tolerance` of the contact force. A frictionless yolk that nothing held
+would slide back towards the centre; the body force models what keeps it where it
 sits (its contact with the electrode, carbon bridges), and the net contact force it carries is
 reported (``net_force_nN``).
 
@@ -26,6 +27,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import scipy.linalg
 
 from .._backend import MPI, PETSc
 
@@ -101,6 +103,7 @@ class RigidHolding:
                                          gram, scale, coefficients))
         self.work = work  # to add to the residual form (a dead load on the reference body)
         self.reactions = [np.zeros(len(b.coefficients)) for b in self.bodies]
+        self._gram = scipy.linalg.block_diag(*[body.gram for body in self.bodies])  # every body's modes
         self.begin()
 
     def _integral(self, form) -> float:
@@ -168,9 +171,6 @@ class RigidHolding:
 
     def begin(self) -> None:
         """A new load: forget the reactions of the last one and their response (Broyden's memory)."""
-        import scipy.linalg
-
-        self._gram = scipy.linalg.block_diag(*[body.gram for body in self.bodies])
         self._response = -self._gram.copy()
         self._previous: np.ndarray | None = None
         self._last_move: np.ndarray | None = None
