@@ -620,7 +620,7 @@ class ContactPair:
         active = t > 0
         pressure = t * self.vertex_ratio
         tq = self.traction() * self.s_weight
-        force = self.contact_force()
+        force = self.comm.allreduce(float(tq.sum()), op=MPI.SUM)  # contact_force(), from the tq at hand
         moment = self.comm.allreduce((tq[:, None] * self.state.position).sum(axis=0), op=MPI.SUM)
         net = self.comm.allreduce((tq[:, None] * self.state.normal).sum(axis=0), op=MPI.SUM)
         if self.axisymmetric:  # the radial parts cancel round the axis

@@ -233,8 +233,8 @@ class MechanicsProblem:
             # the holding forces move once the multipliers have settled (Broyden's secant then
             # sees how the reactions respond to the holding force alone)
             if not any([pair.augment() for pair in self.contacts]):  # every pair on every rank
-                force = sum(pair.contact_force() for pair in self.contacts)
-                if self.holding is None or not self.holding.update(force):
+                if self.holding is None or not self.holding.update(
+                        sum(pair.contact_force() for pair in self.contacts)):
                     break
             more, history = newton(self._evaluate_laws, self._residual_norm, self._correct, between,
                                    self.load_scale, backtrack=self._backtrack)

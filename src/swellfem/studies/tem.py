@@ -7,9 +7,10 @@ Reads the ``results.csv`` of a sweep of a yolk–shell cell (cases/validation/) 
   26 to 39 nm across while the carbon skeleton lengthens from 195 to 201 nm (3.1 %); after
   depotassiation 22 nm and 191 nm. Per swept point: the SOC at which the model's particle is 39 nm
   across (its diameter from its own volume, d = d0 (V/V0)^(1/3)), the skeleton strain there (the
-  cell's outer radius, from the volume inside its outer surface, voids included), whether that reproduces the measured
-  3.1 % (within ``STRAIN_TOLERANCE``), and whether the cage wall is predicted to crack before
-  (largest principal strain over its fracture strain, or tension over strength, above 1).
+  cell's outer radius, from the volume inside its outer surface, voids included), whether that
+  reproduces the measured 3.1 % (within ``STRAIN_TOLERANCE``), and whether the cage wall is
+  predicted to crack before (largest principal strain over its fracture strain, or tension over
+  strength, above 1).
 * **The void a wall needs**: per wall thickness, the smallest swept void with which the wall
   does not crack up to full potassiation (Sb@CNFs: how much internal space the fibre needs).
 
