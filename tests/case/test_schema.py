@@ -80,9 +80,15 @@ def test_interface_size_respects_thinnest_layer(lame_case):
 def test_3d_with_direct_solver_is_refused(lame_case):
     with pytest.raises(CaseError, match="null space"):
         load_case(lame_case, ['model.formulation="3d"', 'model.solver="direct"'])
-    # finite strain holds each body by a 3-2-1 support: a direct solve is possible there
+    # Newton's method (finite strain, plasticity, a void's contact) holds each body by a 3-2-1
+    # support: a direct solve is possible there
     case = load_case(lame_case, ['model.formulation="3d"', 'model.solver="direct"', 'model.kinematics="finite"'])
-    assert case.model.solver == "direct"
+    assert case.model.solver == "direct" and not case.solved_linearly()
+    plastic = load_case(lame_case, ['model.formulation="3d"', 'model.solver="direct"',
+                                    'materials.ZnSe.yield_strength="1 GPa"'])
+    assert not plastic.solved_linearly()
+    yolk = CASES / "verification" / "yolk_shell.toml"
+    assert not load_case(yolk, ['model.formulation="3d"', 'model.solver="direct"']).solved_linearly()
 
 
 def test_library_has_a_source_for_every_number():

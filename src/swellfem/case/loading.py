@@ -104,6 +104,11 @@ def case_from_data(data: dict, source: str | Path | None = None, overrides: list
         case.resolved_materials()
     except ValueError as exc:  # parameters that need others (plasticity without a yield strength)
         raise CaseError(str(exc), source=source) from None
+    if case.model.formulation == "3d" and case.model.solver == "direct" and case.solved_linearly():
+        raise CaseError("formulation '3d' solved linearly (small strain, elastic, no void) needs solver 'iterative' "
+                        "or 'auto': its rigid-body modes are removed through the Krylov solver's null space (a case "
+                        "solved by Newton's method holds each body by a 3-2-1 support and may take 'direct')",
+                        source=source, key="model.solver", value="direct")
     known = [f"{a}|{b}" for a, b in case.geometry.interfaces]
     for key in case.adhesion_strength:
         if key not in known:

@@ -131,16 +131,6 @@ class ModelSpec(Strict):
     #: error is the mesh's business, not this key's
     stress_tolerance: Annotated[float, Field(gt=0, le=0.01)] = 1e-4
 
-    @model_validator(mode="after")
-    def _solver_fits(self) -> "ModelSpec":
-        if self.formulation == "3d" and self.solver == "direct" and self.kinematics == "small":
-            raise ValueError(
-                "formulation '3d' with small strain needs solver 'iterative' or 'auto': its rigid-body "
-                "modes are removed through the Krylov solver's null space (finite strain holds each body "
-                "by a 3-2-1 support and may take 'direct')"
-            )
-        return self
-
 
 class MeshSpec(Strict):
     """Target element sizes; the mesh is graded from ``interface_size`` at interfaces and
@@ -306,6 +296,15 @@ class Case(Strict):
             )
             _check_plasticity(name, out[name])
         return out
+
+    def solved_linearly(self) -> bool:
+        """Whether the case is one linear solve per stage: small strain, no void (no contact)
+        and every material elastic, isotropic and unchanged by potassiation (else Newton's
+        method: swellfem.physics.problem.MechanicsProblem.nonlinear)."""
+        if self.model.kinematics != "small" or self.geometry.contact_pairs:
+            return False
+        return all(m.law == "isotropic" and m.yield_strength_MPa is None and m.E_potassiated_MPa is None
+                   and m.yield_strength_potassiated_MPa is None for m in self.resolved_materials().values())
 
     def summary(self) -> dict:
         """The resolved case in explicit units, as ``summary.json`` records it."""

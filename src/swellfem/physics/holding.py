@@ -11,13 +11,21 @@ Here the net force (and moment) on each body is carried instead by a body force 
 body, f(X) = sum_k c_k r_k(X) (the body's rigid modes r_k: the axial translation in
 axisymmetry; three translations and three rotations about its centroid in 3D), the inertia
 relief of structural mechanics. The point supports still fix the body's position but carry
-nothing: after Newton converges, the supports' generalised reactions Q_k = sum R_i r_k(X_i) are
-moved onto the body force (M dc = Q, M_jk = int r_j . r_k dV, at first; then by Broyden's
-estimate of how they respond) and Newton runs again, until they are below
-:attr:`RigidHolding.tolerance` of the contact force. A frictionless yolk that nothing held
-would slide back towards the centre; the body force models what keeps it where it
-sits (its contact with the electrode, carbon bridges), and the net contact force it carries is
-reported (``net_force_nN``).
+nothing: the coefficients c are unknowns of Newton's method beside the displacement, with as
+many equations, the supports' reactions R_s = 0 (one per support dof; the supports are
+statically determinate). Each Newton correction solves the bordered system
+
+    [ J_ff  -B_f ] [du_f]   [R_f]
+    [ J_sf  -B_s ] [dc  ] = [R_s]        (B_k = int r_k . v dV, the body force's load vectors)
+
+by its Schur complement: with x0 = J_ff^-1 R_f and X = J_ff^-1 B_f (one application of the
+factorisation per mode), S dc = P (R_s - J_sf x0), S = P (J_sf X - B_s) (P projects the support
+dofs onto the modes, square and regular), then du_f = J_ff^-1 (R_f + B_f dc). So the body forces
+converge with the displacement, quadratically, and no support carries load once Newton has
+converged (the residual norm includes the supports' rows). A frictionless yolk that nothing held
+would slide back towards the centre; the body force models what keeps it where it sits (its
+contact with the electrode, carbon bridges), and the net contact force it carries is reported
+(``net_force_nN``).
 
 Units: forces MPa nm^2 (1e-3 nN), body force MPa / nm.
 """
@@ -27,31 +35,25 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-import scipy.linalg
 
 from .._backend import MPI, PETSc
+
+from dolfinx.fem import petsc as fem_petsc  # noqa: E402
 
 
 @dataclasses.dataclass
 class _HeldBody:
     support_dofs: np.ndarray  # local (unrolled) dofs of the point supports, owned
     modes_at_support: np.ndarray  # (n_modes, n_support_dofs): r_k at each support dof, its component
-    gram: np.ndarray  # (n_modes, n_modes)
-    scale: np.ndarray  # (n_modes,): 1 for translations, 1 / size for rotations (comparable forces)
     coefficients: list  # per mode a dolfinx Constant c_k (MPa / nm per unit mode)
 
 
 class RigidHolding:
     """The body forces that hold each body in place (see the module docstring)."""
 
-    #: supports carry at most this fraction of the contact force (translations; moments over the body's size)
-    tolerance = 1e-5
-    #: a move at most this many times the one that ignores the contact force's response
-    max_acceleration = 10.0
-
-    def __init__(self, problem, supports: list[list[tuple[np.ndarray, int]]]):
+    def __init__(self, problem, supports: list[list[tuple[np.ndarray, int]]], bcs: list):
         """``supports``: per body of ``problem.loaded.shape.bodies``, its point supports as
-        (local dofs, component)."""
+        (local dofs, component); ``bcs``: every Dirichlet condition (the supports' included)."""
         import dolfinx.fem as fem
         import ufl
 
@@ -61,13 +63,15 @@ class RigidHolding:
         loaded = problem.loaded
         X = problem.kinematics.x
         gdim = mesh.geometry.dim
-        n_owned = problem.V.dofmap.index_map.size_local * problem.V.dofmap.index_map_bs
-        dof_x = problem.V.tabulate_dof_coordinates()
-        bs = problem.V.dofmap.index_map_bs
+        V = problem.V
+        bs = V.dofmap.index_map_bs
+        n_owned = V.dofmap.index_map.size_local * bs
+        dof_x = V.tabulate_dof_coordinates()
         self.bodies: list[_HeldBody] = []
         work = 0
-        v = ufl.TestFunction(problem.V)
+        v = ufl.TestFunction(V)
         one = fem.Constant(mesh, PETSc.ScalarType(1.0))
+        load_forms = []
         for body, body_supports in zip(loaded.shape.bodies, supports):
             dx = problem.dx(tuple(loaded.layer_tags[name] for name in body.regions))
             weight = problem.weight
@@ -75,21 +79,18 @@ class RigidHolding:
             if gdim == 2:  # axisymmetric meridian (r, z): the axial translation only
                 modes = [ufl.as_vector([0.0, 1.0])]
                 point_modes = [lambda x, comp: 1.0 if comp == 1 else 0.0]
-                scale = np.ones(1)
             else:
                 centre = np.array([self._integral(X[i] * weight * dx) / volume for i in range(3)])
-                size = max(volume ** (1.0 / 3.0), 1e-12)
                 e = np.eye(3)
                 modes = [ufl.as_vector(e[k]) for k in range(3)]
                 rel = X - ufl.as_vector(centre)
                 modes += [ufl.cross(ufl.as_vector(e[k]), rel) for k in range(3)]
                 point_modes = [(lambda k: lambda x, comp: e[k][comp])(k) for k in range(3)]
                 point_modes += [(lambda k: lambda x, comp: np.cross(e[k], x - centre)[comp])(k) for k in range(3)]
-                scale = np.array([1.0] * 3 + [1.0 / size] * 3)
-            gram = np.array([[self._integral(ufl.dot(a, b) * weight * dx) for b in modes] for a in modes])
             coefficients = [fem.Constant(mesh, PETSc.ScalarType(0.0)) for _ in modes]
             force = sum(c * r for c, r in zip(coefficients, modes))
             work = work - ufl.dot(force, v) * weight * dx
+            load_forms += [fem.form(ufl.dot(r, v) * weight * dx) for r in modes]
             dofs, values = [], []
             for local, comp in body_supports:
                 local = np.asarray(local, dtype=np.int64)
@@ -100,11 +101,40 @@ class RigidHolding:
                     values.append([mode(x, comp) for mode in point_modes])
             self.bodies.append(_HeldBody(np.asarray(dofs, dtype=np.int32),
                                          np.asarray(values, dtype=float).reshape(-1, len(modes)).T,
-                                         gram, scale, coefficients))
+                                         coefficients))
         self.work = work  # to add to the residual form (a dead load on the reference body)
-        self.reactions = [np.zeros(len(b.coefficients)) for b in self.bodies]
-        self._gram = scipy.linalg.block_diag(*[body.gram for body in self.bodies])  # every body's modes
-        self.begin()
+        self.n_modes = sum(len(body.coefficients) for body in self.bodies)
+        #: every support dof this rank owns (local, body after body) and their global rows
+        self._support_local = np.concatenate([body.support_dofs for body in self.bodies]).astype(np.int32)
+        lo = V.dofmap.index_map.local_range[0] * bs
+        rows = lo + self._support_local.astype(np.int64)
+        self._row_order = np.argsort(rows)  # sub-matrix rows come sorted
+        self._support_rows = PETSc.IS().createGeneral(rows[self._row_order].astype(PETSc.IntType), comm=self.comm)
+        n_local = n_owned
+        self._all_columns = PETSc.IS().createStride(n_local, first=lo, step=1, comm=self.comm)
+        # the body forces' load vectors B_k: their support rows projected (P B_s), then zero on
+        # every held dof (B_f)
+        self.load_vectors = []
+        PBs = np.zeros((self.n_modes, self.n_modes))
+        for k, form in enumerate(load_forms):
+            vec = fem_petsc.create_vector(V)
+            vec.set(0.0)
+            fem_petsc.assemble_vector(vec, form)
+            vec.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
+            PBs[:, k] = self._project(vec.array_r[self._support_local])
+            fem_petsc.set_bc(vec, bcs)
+            self.load_vectors.append(vec)
+        self._support_load = PBs
+        # the same as the columns of a dense matrix (one application of the factorisation to all)
+        self._loads = PETSc.Mat().createDense(((n_owned, None), (None, self.n_modes)), comm=self.comm)
+        self._loads.setUp()
+        columns = self._loads.getDenseArray(readonly=False)
+        for k, vec in enumerate(self.load_vectors):
+            columns[:, k] = vec.array_r
+        self._loads.assemble()
+        self.reactions = np.zeros(self.n_modes)  # generalised reactions Q of the last residual
+        self._support_residual = np.zeros(len(self._support_local))
+        self._step = np.zeros(self.n_modes)
 
     def _integral(self, form) -> float:
         """Over the mesh as meshed (no symmetry factor: the reactions are read from the same
@@ -113,13 +143,78 @@ class RigidHolding:
 
         return self.comm.allreduce(fem.assemble_scalar(fem.form(form)), op=MPI.SUM)
 
-    def record(self, b) -> None:
-        """Read the supports' generalised reactions from the residual ``b`` (assembled, before
-        the Dirichlet rows are set): Q_k = sum_i R_i r_k(X_i) per body."""
-        array = b.array_r
-        for k, body in enumerate(self.bodies):
-            local = body.modes_at_support @ array[body.support_dofs]  # zeros where this rank holds none
-            self.reactions[k] = self.comm.allreduce(local, op=MPI.SUM)
+    def _project(self, values: np.ndarray) -> np.ndarray:
+        """P values: the generalised forces (per body, per mode; all ranks) of values at this
+        rank's support dofs (in :attr:`_support_local` order)."""
+        out, start = [], 0
+        for body in self.bodies:
+            n = len(body.support_dofs)
+            out.append(body.modes_at_support @ values[start:start + n])
+            start += n
+        return self.comm.allreduce(np.concatenate(out), op=MPI.SUM)
+
+    def record(self, b) -> float:
+        """Read the supports' rows of the residual ``b`` (assembled, before the Dirichlet rows
+        are set): their generalised reactions Q = P R_s. Returns the squared norm of R_s (all
+        ranks), the supports' part of Newton's residual."""
+        self._support_residual = b.array_r[self._support_local].copy()
+        self.reactions = self._project(self._support_residual)
+        return self.comm.allreduce(float(self._support_residual @ self._support_residual), op=MPI.SUM)
+
+    def release_supports(self, A):
+        """The supports' rows of the Jacobian ``A`` (assembled without their Dirichlet
+        conditions: J_s, every column) as a matrix of their own; then A's support rows and
+        columns are set to the identity's, as a Dirichlet condition would."""
+        Js = A.createSubMatrix(self._support_rows, self._all_columns)
+        A.zeroRowsColumns(self._support_rows, diag=1.0)
+        return Js
+
+    def _support_action(self, Js, x) -> np.ndarray:
+        """P J_s x (all ranks) of a vector, or of each column of a dense matrix."""
+        if isinstance(x, PETSc.Mat):
+            Y = Js.matMult(x)
+            rows = Y.getDenseArray()
+            values = np.empty((len(self._support_local), rows.shape[1]))
+            values[self._row_order] = rows
+            Y.destroy()
+            return self._project(values)
+        y = Js.createVecLeft()
+        Js.mult(x, y)
+        values = np.empty(len(self._support_local))
+        values[self._row_order] = y.array_r
+        y.destroy()
+        return self._project(values)
+
+    def solve(self, linear_solver, A, Js, b, x) -> int:
+        """The bordered Newton correction (module docstring): ``x`` <- du for the residual ``b``
+        (support rows zero) and the Jacobian ``A`` (support rows released:
+        :meth:`release_supports`); the body forces' correction is kept for :meth:`apply`.
+        Returns the Krylov iterations."""
+        iterations = linear_solver.solve_newton(A, b, x, pattern_changed=True)  # x0 = J_ff^-1 R_f
+        X = self._loads.duplicate()
+        linear_solver.ksp.getPC().matApply(self._loads, X)  # X = J_ff^-1 B_f (this Jacobian's factorisation)
+        S = self._support_action(Js, X) - self._support_load
+        X.destroy()
+        column = x.duplicate()
+        rhs = self.reactions - self._support_action(Js, x)
+        try:
+            dc = np.linalg.solve(S, rhs)
+        except np.linalg.LinAlgError:
+            dc = np.linalg.lstsq(S, rhs, rcond=None)[0]
+        column.set(0.0)
+        column.maxpy(dc, self.load_vectors)
+        z = x.duplicate()
+        iterations += linear_solver.resolve(column, z)  # J_ff^-1 B_f dc
+        x.axpy(1.0, z)
+        column.destroy()
+        z.destroy()
+        self._step = dc
+        return iterations
+
+    def apply(self, fraction: float = 1.0) -> None:
+        """c <- c - fraction dc (the last correction; a negative fraction takes part of it back)."""
+        for c, dc in zip((c for body in self.bodies for c in body.coefficients), self._step):
+            c.value = float(c.value) - fraction * dc
 
     def state(self) -> list[np.ndarray]:
         return [np.array([float(c.value) for c in body.coefficients]) for body in self.bodies]
@@ -129,57 +224,7 @@ class RigidHolding:
             for c, value in zip(body.coefficients, values):
                 c.value = value
 
-    def update(self, force_scale: float) -> bool:
-        """Move the supports' reactions onto the body forces; True (on every rank) when some
-        support carried more than :attr:`tolerance` of ``force_scale`` (MPa nm^2, the contact
-        force; or of the force a body force carries, once contact is lost) and Newton must run
-        again. Without either, nothing is moved (the supports' reactions are round-off)."""
-        unsettled = False
-        for body, Q, held in zip(self.bodies, self.reactions, self.net_forces()):
-            scale = max(force_scale, float(np.linalg.norm(held)))  # a body force left from a contact since lost
-            if scale > 0.0 and np.max(np.abs(Q * body.scale)) > self.tolerance * scale:
-                unsettled = True
-        if not unsettled:
-            self._previous = None  # settled: a next move starts a new secant
-            return False
-        # Broyden, over the modes of every body together (moving one body's force moves the
-        # contact on the other): the reactions respond to the body forces directly (-M dc) and
-        # through the contact force, which grows as the point load is taken off (by a third to a
-        # half of it in a yolk-shell). The response J = dQ/dc starts at -M and is corrected from
-        # each move, in the metric of M (translations and rotations weigh alike).
-        Q = np.concatenate(self.reactions)
-        if self._previous is not None:
-            dc, dQ = self._last_move, Q - self._previous
-            Mdc = self._gram @ dc
-            self._response += np.outer(dQ - self._response @ dc, Mdc) / float(dc @ Mdc)
-        self._previous = Q
-        try:
-            change = -np.linalg.solve(self._response, Q)
-        except np.linalg.LinAlgError:
-            change = np.full_like(Q, np.nan)
-        plain = np.linalg.solve(self._gram, Q)  # the move that would leave the contact force as it is
-        ratio = np.sqrt(float(change @ self._gram @ change) / max(float(plain @ self._gram @ plain), 1e-300))
-        if not np.isfinite(ratio):  # a singular secant: the plain move
-            change = plain
-        elif ratio > self.max_acceleration:  # a nearly singular one: no further than this
-            change *= self.max_acceleration / ratio
-        self._last_move = change
-        coefficients = [c for body in self.bodies for c in body.coefficients]
-        for c, dc in zip(coefficients, change):
-            c.value = float(c.value) + dc
-        return True
-
-    def begin(self) -> None:
-        """A new load: forget the reactions of the last one and their response (Broyden's memory)."""
-        self._response = -self._gram.copy()
-        self._previous: np.ndarray | None = None
-        self._last_move: np.ndarray | None = None
-
-    def net_forces(self) -> list[np.ndarray]:
-        """Per body, the net force its body force carries (MPa nm^2; the translational modes)."""
-        out = []
-        for body in self.bodies:
-            c = np.array([float(x.value) for x in body.coefficients])
-            n_t = 1 if body.gram.shape[0] == 1 else 3
-            out.append(body.gram[:n_t] @ c)
-        return out
+    def destroy(self) -> None:
+        for vec in self.load_vectors:
+            vec.destroy()
+        self._loads.destroy()

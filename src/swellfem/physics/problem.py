@@ -13,7 +13,8 @@ Voids (yolk–shells): the bodies on either side are held apart against rigid mo
 an anchor of each in axisymmetry, a 3-2-1 support of each in full 3D) and meet by frictionless
 contact (:mod:`.contact`, augmented Lagrangian on the deformed surfaces), always on the
 nonlinear path. A net contact force on a body is carried by a body force spread over it, not by
-those point supports (:mod:`.holding`). The SOC at which a void closes is located to
+those point supports (:mod:`.holding`: its amplitudes are Newton unknowns, the supports'
+reactions = 0 their equations). The SOC at which a void closes is located to
 ``onset_resolution`` of a stage.
 
 Two paths:
@@ -145,6 +146,10 @@ class MechanicsProblem:
         self.law_of = {name: law for law in self.laws for name in law.regions}
         self.point_laws = [law for law in self.laws if isinstance(law, QuadratureLaw)]
         self.bcs = self._boundary_conditions()
+        #: the bodies' point supports are released into a holding body force (.holding) where a
+        #: void lets contact push a body; the other Dirichlet conditions (axis, symmetry planes)
+        self._holds = bool(loaded.contact_tags) and bool(self._supports)
+        self._fixed_bcs = [bc for bc in self.bcs if all(bc is not held for held in self._support_bcs)]
         #: pressure in a hollow core's cavity (MPa; on the deformed surface with finite kinematics)
         self.cavity_pressure = fem.Constant(mesh, PETSc.ScalarType(0.0))
         self.b = fem_petsc.create_vector(self.V)
@@ -178,7 +183,7 @@ class MechanicsProblem:
         du, v = ufl.TrialFunction(self.V), ufl.TestFunction(self.V)
         cavity = self._cavity_work(v)
         #: body forces that carry what contact pushes a body by (not its point supports)
-        self.holding = RigidHolding(self, self._supports) if self.contacts and self._supports else None
+        self.holding = RigidHolding(self, self._supports, self.bcs) if self._holds else None
         holding = self.holding.work if self.holding is not None else 0
         self.residual_form = fem.form(sum(law.residual(v) for law in self.laws) + cavity + holding)
         jacobian = sum(law.jacobian(du, v) for law in self.laws)
@@ -189,7 +194,8 @@ class MechanicsProblem:
         self.A = fem_petsc.create_matrix(self.jacobian_form)
         # full 3D is supported (three_two_one_support): no null space, the octant's solver settings
         formulation = "3d-octant" if self.formulation == "3d" else self.formulation
-        self.linear_solver = LinearSolver(self.A, self.V, formulation, self.solver_kind, newton=True)
+        self.linear_solver = LinearSolver(self.A, self.V, formulation, self.solver_kind, newton=True,
+                                          keep_preconditioner=self.holding is None)
         self.correction = fem.Function(self.V)
         self.theta_solved = fem.Function(self.Qtheta)  # theta of the last solved stage
         self.u_accepted = fem.Function(self.V)
@@ -215,33 +221,26 @@ class MechanicsProblem:
     update_rtol = 1e-3
 
     def _converge(self) -> tuple[int, list[float]]:
-        """Newton for the current load, then Uzawa updates of the contact multipliers and of the
-        holding forces (each followed by Newton again) until no surface penetrates the other by
-        more than its tolerance and no support carries load. The solves between updates stop at
+        """Newton for the current load (with the holding forces as unknowns), then Uzawa updates
+        of the contact multipliers (each followed by Newton again) until no surface penetrates
+        the other by more than its tolerance. The solves between updates stop at
         :attr:`update_rtol` of their own first residual (the update after them moves the state
         anyway: inexact Uzawa); the last one is taken to the tolerance of the load (``rtol`` of
         the increment's first residual). Raises NewtonFailure / ContactError."""
         opts = self.newton_options
-        if self.holding is not None:
-            self.holding.begin()
         iterations, residuals = newton(self._evaluate_laws, self._residual_norm, self._correct, opts,
                                        self.load_scale, backtrack=self._backtrack)
         self.first_newton_iterations = iterations  # what the increment rule judges the step by
         between = dataclasses.replace(opts, rtol=max(opts.rtol, self.update_rtol))
         loose = False
         for _ in range(self.max_augmentations):
-            # the holding forces move once the multipliers have settled (Broyden's secant then
-            # sees how the reactions respond to the holding force alone)
             if not any([pair.augment() for pair in self.contacts]):  # every pair on every rank
-                if self.holding is None or not self.holding.update(
-                        sum(pair.contact_force() for pair in self.contacts)):
-                    break
+                break
             more, history = newton(self._evaluate_laws, self._residual_norm, self._correct, between,
                                    self.load_scale, backtrack=self._backtrack)
             iterations, residuals, loose = iterations + more, residuals + history, True
         else:
-            raise NewtonFailure(f"contact penetration above tolerance (or the bodies' holding forces unsettled) "
-                                f"after {self.max_augmentations} updates")
+            raise NewtonFailure(f"contact penetration above tolerance after {self.max_augmentations} updates")
         if loose:  # settled: the last state to the load's tolerance
             more, history = newton(self._evaluate_laws, self._residual_norm, self._correct, opts,
                                    self.load_scale, backtrack=self._backtrack, reference=residuals[0])
@@ -318,7 +317,7 @@ class MechanicsProblem:
         if not loaded.contact_tags:
             return []
         constrained = np.zeros(len(self.u.x.array), dtype=bool)
-        for bc in self.bcs:
+        for bc in self._fixed_bcs if self._holds else self.bcs:  # released supports' rows take contact
             dofs, _ = bc.dof_indices()
             constrained[dofs] = True
         h = loaded.request.interface_size_nm
@@ -401,6 +400,7 @@ class MechanicsProblem:
     def _boundary_conditions(self):
         mesh, loaded = self.mesh, self.loaded
         self._supports: list[list[tuple[np.ndarray, int]]] = []  # per body: its point supports (dofs, component)
+        self._support_bcs = []  # their Dirichlet conditions
         fdim = mesh.topology.dim - 1
         bcs = []
         zero = PETSc.ScalarType(0.0)
@@ -420,6 +420,7 @@ class MechanicsProblem:
                     hit = self._nearest_vertex(np.array([c[0], c[2], 0.0]), body)
                 dofs_z = fem.locate_dofs_topological(self.V.sub(1), 0, hit)
                 bcs.append(fem.dirichletbc(zero, dofs_z, self.V.sub(1)))
+                self._support_bcs.append(bcs[-1])
                 self._supports.append([(dofs_z, 1)])
         elif self.formulation == "3d" and self.nonlinear:
             bcs += self._three_two_one_support()
@@ -473,6 +474,7 @@ class MechanicsProblem:
                 for comp in components:
                     dofs = fem.locate_dofs_topological(self.V.sub(comp), 0, vertices)
                     bcs.append(fem.dirichletbc(zero, dofs, self.V.sub(comp)))
+                    self._support_bcs.append(bcs[-1])
                     held.append((dofs, comp))
             self._supports.append(held)
         return bcs
@@ -515,12 +517,11 @@ class MechanicsProblem:
         b.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
         for pair in self.contacts:
             pair.add_residual(b)
-        if self.holding is not None:
-            self.holding.record(b)
+        supports = self.holding.record(b) if self.holding is not None else 0.0  # their rows are equations too
         fem_petsc.set_bc(b, self.bcs)
         if self.linear_solver.nullspace is not None:
             self.linear_solver.nullspace.remove(b)
-        return b.norm()
+        return float(np.sqrt(b.norm() ** 2 + supports))
 
     def _correct(self) -> None:
         """One Newton correction: J du = R, u -= du (b holds R of the current u)."""
@@ -528,12 +529,19 @@ class MechanicsProblem:
             law.store_tangent()
         A = self.A
         A.zeroEntries()
-        fem_petsc.assemble_matrix(A, self.jacobian_form, bcs=self.bcs)
+        holding = self.holding
+        fem_petsc.assemble_matrix(A, self.jacobian_form, bcs=self._fixed_bcs if holding is not None else self.bcs)
         A.assemble()
         for pair in self.contacts:
             pair.add_tangent(A)
-        self.linear_iterations += self.linear_solver.solve_newton(A, self.b, self.correction.x.petsc_vec,
-                                                                 pattern_changed=bool(self.contacts))
+        if holding is not None:  # the body forces are unknowns too: the bordered system
+            Js = holding.release_supports(A)
+            self.linear_iterations += holding.solve(self.linear_solver, A, Js, self.b, self.correction.x.petsc_vec)
+            Js.destroy()
+            holding.apply()
+        else:
+            self.linear_iterations += self.linear_solver.solve_newton(A, self.b, self.correction.x.petsc_vec,
+                                                                     pattern_changed=bool(self.contacts))
         self.correction.x.scatter_forward()
         self.u.x.array[:] -= self.correction.x.array
         self.u.x.scatter_forward()
@@ -555,6 +563,8 @@ class MechanicsProblem:
         """Take back ``fraction`` of the last correction."""
         self.u.x.array[:] += fraction * self.correction.x.array
         self.u.x.scatter_forward()
+        if self.holding is not None:
+            self.holding.apply(-fraction)
 
     def _solve_incremental(self) -> SolveInfo:
         opts = self.newton_options
@@ -641,6 +651,8 @@ class MechanicsProblem:
         for law in self.laws:
             law.destroy()
         self.linear_solver.destroy()
+        if self.holding is not None:
+            self.holding.destroy()
         self.A.destroy()
         self.b.destroy()
 

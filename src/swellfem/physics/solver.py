@@ -116,7 +116,7 @@ class LinearSolver:
     refresh_iterations = 8
 
     def __init__(self, A, V, formulation: str, kind: str, newton: bool = False,
-                 stress_tolerance: float = DEFAULT_STRESS_TOLERANCE):
+                 stress_tolerance: float = DEFAULT_STRESS_TOLERANCE, keep_preconditioner: bool = True):
         self.A = A
         #: the iterative solve's relative residual (linear path: from the asked stress accuracy;
         #: Newton: 1e-10, so that the corrections keep Newton quadratic)
@@ -137,7 +137,9 @@ class LinearSolver:
         # 31 k-dof yolk-shell in contact). An axisymmetric factorisation is rebuilt every time:
         # a stale LU of a plastic Jacobian took > 8 GMRES iterations half of the time on the
         # ZnSe case, and a fresh one is cheap there
-        self._reuse = newton and (kind == "iterative" or mesh.geometry.dim == 3)
+        # (``keep_preconditioner=False``: never; the holding forces' bordered Newton step needs
+        # the current Jacobian's factorisation, physics/holding.py)
+        self._reuse = keep_preconditioner and newton and (kind == "iterative" or mesh.geometry.dim == 3)
         ksp = PETSc.KSP().create(mesh.comm)
         ksp.setOptionsPrefix("swellfem_elasticity_")  # PETSC_OPTIONS="-swellfem_elasticity_..." overrides
         opts = PETSc.Options()
@@ -267,6 +269,14 @@ class LinearSolver:
         finally:
             self.ksp.setTolerances(max_it=max_it)
         return total
+
+    def resolve(self, b, x) -> int:
+        """Solve with the matrix and preconditioner of the last :meth:`solve_newton` (another
+        right-hand side); returns the Krylov iterations."""
+        pc = self.ksp.getPC()
+        pc.setReusePreconditioner(True)
+        iterations, _ = self.solve(b, x)
+        return iterations
 
     def destroy(self) -> None:
         self.ksp.destroy()
