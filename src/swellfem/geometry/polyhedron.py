@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .shape import Body, Shape
+from .shape import Body, Shape, hollow_support, solid_support
 from .tagging import fragment_regions, symmetry_cut, tag_physical_groups
 from .tags import SURFACE_NAME, VOID_PREFIX, contact_surface_name, interface_name
 
@@ -68,17 +68,16 @@ class PolyhedronShape(Shape):
     @property
     def bodies(self) -> list[Body]:
         """Without a void one body; with one, the yolk (the layers inside it) and the cage, each
-        held apart in full 3D by a 3-2-1 support: the yolk at its centre, the cage at its
-        vertices nearest (+-R, 0, 0) and (0, R, 0), R its extent (the octant's symmetry
-        planes hold both)."""
+        held on its own in full 3D: the yolk about its centre (:func:`~.shape.solid_support`),
+        the cage at its vertices nearest (0, 0, +-R) and (R, 0, 0), R its extent
+        (:func:`~.shape.hollow_support`; the octant's symmetry planes hold both)."""
         yolk = tuple(self.schema.yolk_layers)
         if not yolk:
             return super().bodies
         cage = tuple(name for name in self.region_names if name not in yolk)
         h, R = 0.5 * self.schema.core_equivalent_radius_nm, self.extent_nm
         origin = (0.0, 0.0, 0.0)
-        return [Body(yolk, origin, (origin, (h, 0.0, 0.0), (0.0, h, 0.0))),
-                Body(cage, (R, 0.0, 0.0), ((R, 0.0, 0.0), (-R, 0.0, 0.0), (0.0, R, 0.0)))]
+        return [Body(yolk, origin, solid_support(origin, h)), Body(cage, (R, 0.0, 0.0), hollow_support(origin, R))]
 
     def shell_normal(self, X: np.ndarray) -> np.ndarray:
         """Unit normals of the conformal shells at the points X (n, 3)."""

@@ -46,17 +46,36 @@ class ProbeLine:
             object.__setattr__(self, "end", self.segments[-1].end)
 
 
+#: point supports of a body in full 3D: (point, components held there), nm
+Support = tuple[tuple[Point3, tuple[int, ...]], ...]
+
+
+def solid_support(c: Point3, h: float) -> Support:
+    """A 3-2-1 support about a point ``c`` inside the body: u = 0 at c, u_y = u_z = 0 at
+    c + h e_x, u_z = 0 at c + h e_y (uniform swelling about c moves none of them)."""
+    return ((c, (0, 1, 2)), ((c[0] + h, c[1], c[2]), (1, 2)), ((c[0], c[1] + h, c[2]), (2,)))
+
+
+def hollow_support(c: Point3, r: float) -> Support:
+    """A statically determinate support of a hollow body around ``c`` (a shell, a cage), at
+    distance ``r``: u_x = u_y = 0 at c +- r e_z, u_y = u_z = 0 at c + r e_x. Uniform swelling
+    about c moves none of them, and the body's position along x, y or z is that of its
+    equator about that axis (as the axisymmetric anchor holds it): a yolk pushing it along an
+    axis moves it as in the axisymmetric formulation. (u = 0 at one point of the shell would
+    move its centre by that point's radial displacement, towards the point.)"""
+    return (((c[0], c[1], c[2] + r), (0, 1)), ((c[0], c[1], c[2] - r), (0, 1)), ((c[0] + r, c[1], c[2]), (1, 2)))
+
+
 @dataclasses.dataclass(frozen=True)
 class Body:
     """A part of the mesh that holds together (regions bonded to each other), held against
     rigid motion on its own: u_z at ``anchor`` (axisymmetric; a mesh vertex there), or in full
-    3D a 3-2-1 support at the body's vertices nearest the three ``support`` points (u = 0 at
-    the first, u_y = u_z = 0 at the second, u_z = 0 at the third; the first two on a line along
-    x). Lengths nm."""
+    3D by the ``support`` (at the body's vertices nearest its points: :func:`solid_support`,
+    :func:`hollow_support`). Lengths nm."""
 
     regions: tuple[str, ...]
     anchor: Point3
-    support: tuple[Point3, Point3, Point3]
+    support: Support
 
 
 class Shape(abc.ABC):
@@ -115,8 +134,7 @@ class Shape(abc.ABC):
     def bodies(self) -> list[Body]:
         """The separate bodies of the mesh (one unless voids part them)."""
         c, R = self.centre, self.extent_nm
-        support = (c, (c[0] + R, c[1], c[2]), (c[0], c[1] + R, c[2]))
-        return [Body(self.region_names, getattr(self, "anchor", c), support)]
+        return [Body(self.region_names, getattr(self, "anchor", c), solid_support(c, R))]
 
     # --- physical groups ---------------------------------------------------------------
 

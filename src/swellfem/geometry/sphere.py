@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 
-from .shape import Body, ProbeLine, ProbeSegment, Shape
+from .shape import Body, ProbeLine, ProbeSegment, Shape, hollow_support, solid_support
 from .tagging import fragment_regions, symmetry_cut, tag_physical_groups
 from .tags import (AXIS_NAME, AXIS_TAG, CAVITY_NAME, CAVITY_TAG, CELL_TAG_OFFSET, INTERFACE_TAG_OFFSET, SURFACE_NAME,
                    SURFACE_TAG, SYMMETRY_TAGS, VOID_PREFIX)
@@ -82,8 +82,8 @@ class ConcentricSphereShape(Shape):
         k = len(yolk) + 1  # the first shell layer (after the void)
         mid = 0.5 * (schema.inner_radii_nm[k] + schema.outer_radii_nm[k])
         (x, y, z), h = schema.yolk_centre, schema.outer_radii_nm[len(yolk) - 1] / 2
-        return [Body(yolk, (x, y, z), ((x, y, z), (x + h, y, z), (x, y + h, z))),
-                Body(shell, (mid, 0.0, 0.0), ((mid, 0.0, 0.0), (-mid, 0.0, 0.0), (0.0, mid, 0.0)))]
+        return [Body(yolk, (x, y, z), solid_support((x, y, z), h)),
+                Body(shell, (mid, 0.0, 0.0), hollow_support((0.0, 0.0, 0.0), mid))]
 
     def build(self, formulation: str) -> None:
         if self.has_voids:

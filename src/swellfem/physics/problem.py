@@ -156,6 +156,8 @@ class MechanicsProblem:
         self.contacts = self._contact_pairs(regions)
         self.holding: RigidHolding | None = None
         self._void_volume_forms: dict[str, object] = {}
+        self._void_volumes: dict[str, tuple[int, float]] = {}  # per void: (solves, its volume then)
+        self._solves = 0  # calls of solve(): the displacement changes only there
         self.solver_kind = choose_solver(solver, self.formulation, self.num_dofs(), self.nonlinear,
                                          contact=bool(self.contacts))
         if self.nonlinear:
@@ -340,7 +342,11 @@ class MechanicsProblem:
     def void_volume(self, name: str) -> float:
         """Volume between the deformed walls of void ``name``: -(1/3) of the flux of x through
         both walls (outward normals of the solids, Nanson's formula), nm^3. The form is built
-        once per void."""
+        once per void, the volume once per solved state (a stage's contact measures and its
+        enclosed volume both ask)."""
+        solves, value = self._void_volumes.get(name, (-1, 0.0))
+        if solves == self._solves:
+            return value
         if name not in self._void_volume_forms:
             inner, outer = self.loaded.contact_tags[name]
             ds = ufl.Measure("ds", domain=self.mesh, subdomain_data=self.loaded.facet_tags)
@@ -352,7 +358,9 @@ class MechanicsProblem:
             flux = ufl.det(F) * ufl.dot(x, ufl.dot(ufl.inv(F).T, N)) * self.weight
             self._void_volume_forms[name] = fem.form(flux * (ds(inner) + ds(outer)))
         value = fem.assemble_scalar(self._void_volume_forms[name])
-        return -self.symmetry_factor * self.mesh.comm.allreduce(value, op=MPI.SUM) / 3.0
+        value = -self.symmetry_factor * self.mesh.comm.allreduce(value, op=MPI.SUM) / 3.0
+        self._void_volumes[name] = (self._solves, value)
+        return value
 
     def _cavity_work(self, v):
         """The work of the cavity pressure p on v (to add to the residual): int p n . v dS with n
@@ -458,18 +466,18 @@ class MechanicsProblem:
     def _three_two_one_support(self):
         """Full 3D on the nonlinear path: a statically determinate support of each body instead
         of the Krylov null space (a Jacobian under stress does not have the rigid rotations as
-        its null space away from equilibrium): u = 0 at the body's vertex nearest its first
-        support point, u_y = u_z = 0 at the one nearest the second, u_z = 0 at the one nearest
-        the third (:class:`~swellfem.geometry.shape.Body`; for a whole body: its centre, and
-        (R, 0, 0), (0, R, 0) from it). Six constraints that remove the rigid motions and carry
-        no load (the stress is unchanged)."""
+        its null space away from equilibrium): the components of each of the body's support
+        points held at its nearest vertex (:class:`~swellfem.geometry.shape.Body`; for a whole
+        body u = 0 at its centre, u_y = u_z = 0 at (R, 0, 0) and u_z = 0 at (0, R, 0) from it).
+        Six constraints that remove the rigid motions and carry no load (the stress is
+        unchanged; with a void, physics/holding.py sees to it)."""
         mesh = self.mesh
         mesh.topology.create_connectivity(0, mesh.topology.dim)
         bcs = []
         zero = PETSc.ScalarType(0.0)
         for body in self.loaded.shape.bodies:
             held = []
-            for target, components in zip(body.support, ((0, 1, 2), (1, 2), (2,))):
+            for target, components in body.support:
                 vertices = self._nearest_vertex(np.asarray(target, dtype=float), body)
                 for comp in components:
                     dofs = fem.locate_dofs_topological(self.V.sub(comp), 0, vertices)
@@ -486,6 +494,7 @@ class MechanicsProblem:
     def solve(self) -> SolveInfo:
         """Solve for the displacement of the current ``theta`` (from the last solved stage on
         the nonlinear path). Raises :class:`SolverError`."""
+        self._solves += 1
         if self.nonlinear:
             return self._solve_incremental()
         b = self.b

@@ -204,7 +204,15 @@ class QuadratureLaw(MaterialLaw):
         grad = self._at_points(self.grad_expr, self.m)
         theta = self._at_points(self.theta_expr, 1)[:, 0]
         F = self.context.kinematics.to_tensor(grad) + np.eye(3)
-        resp = self.response(F, theta, self.state)
+        try:
+            resp, inverted = self.response(F, theta, self.state), (0, np.inf)
+        except InvertedElementError as exc:
+            resp, inverted = None, (exc.count, exc.J_min)
+        # on every rank or none (Newton's backtracking is collective: a rank that went on alone
+        # would wait in the next collective call for ever)
+        counts = self.context.mesh.comm.allgather(inverted)
+        if any(count for count, _ in counts):
+            raise InvertedElementError(sum(count for count, _ in counts), min(j for _, j in counts))
         self._store(self.P_q, self.context.kinematics.to_flat(resp.P), self.m)
         self.trial_state = resp.state
         self.last = resp
