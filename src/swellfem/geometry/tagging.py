@@ -147,7 +147,29 @@ def tag_physical_groups(shape, dim: int, regions: dict[str, list[int]], formulat
     elif formulation == "3d-octant":
         for name, tag in SYMMETRY_TAGS.items():
             gmsh.model.addPhysicalGroup(dim - 1, groups.get(name, []), tag, name=name)
+    if formulation == "3d" and shape.contact_pairs:
+        _embed_support_points(shape, regions)
     return groups
+
+
+def _embed_support_points(shape, regions: dict[str, list[int]]) -> None:
+    """A mesh vertex at each point support of each body (full 3D with contact): the supports
+    then fix where the body's centre sits (a yolk swells about it, as about its centre), not a
+    vertex up to half an element away, which would move the yolk by its swelling strain times
+    that distance towards or away from its cage (physics/problem.py holds the nearest vertex)."""
+    import gmsh
+
+    occ = gmsh.model.occ
+    wanted = []
+    for body in shape.bodies:
+        volumes = [t for name in body.regions for t in regions.get(name, [])]
+        for point, _ in body.support:
+            inside = [t for t in volumes if gmsh.model.isInside(3, t, list(point))]
+            if inside:
+                wanted.append((occ.addPoint(*point), inside[0]))
+    occ.synchronize()
+    for point, volume in wanted:
+        gmsh.model.mesh.embed(0, [point], 3, volume)
 
 
 def _remove_voids(dim: int, regions: dict[str, list[int]]) -> dict[int, str]:
