@@ -85,3 +85,41 @@ def test_the_line_search_converges_where_plain_newton_diverges():
     assert abs(x) < 1e-8 and iterations <= 8
     with pytest.raises(NewtonFailure):
         _scalar_newton(3.0, NewtonOptions(max_iterations=12, line_search=0))
+
+
+
+HEADLINE = ['model.kinematics="finite"', 'materials.ZnSe.yield_strength="1 GPa"', 'materials.ZnSe.hardening_modulus="100 MPa"',
+            'materials.i-NMC.law="porous"', 'materials.i-NMC.tensile_strength="62 MPa"', 'materials.o-rGO.law="transverse"',
+            'mesh.size="10 nm"', 'mesh.interface_size="2.5 nm"', "stages.soc=[0.4, 1.0]", "output.fields=false"]
+
+
+
+def _headline(*extra: str) -> dict:
+    from swellfem.studies.run import solve_case
+
+    return solve_case(load_case(CASES / "znse" / "znse_inmc_orgo.toml", [*HEADLINE, *extra]), log=lambda *a, **k: None)
+
+
+def _per_increment(summary: dict) -> float:
+    stages = summary["stages"]
+    return sum(st["newton_iterations"] for st in stages) / sum(st["load_increments"] for st in stages)
+
+
+def test_the_znse_headline_takes_at_most_5_newton_iterations_per_increment():
+    """ZnSe@i-NMC@o-rGO under the comparison's headline variant (finite strain, J2 ZnSe, porous
+    i-NMC, transverse rGO), coarse, about 40 s: each increment starts from the last one's
+    displacement, extrapolated (NewtonOptions.predictor), so Newton takes at most 5 iterations
+    per increment on average (issue 14's target). Measured 3.6 here (6.1 without the predictor,
+    which this test catches), 4.2 on the default mesh (6.0 without)."""
+    assert _per_increment(_headline()) <= 5.0
+
+
+@pytest.mark.slow
+def test_the_znse_headline_load_path_is_converged():
+    """The same with a fifth of the plastic strain per increment (0.01 instead of 0.05, 124
+    increments instead of 28, about 90 s): the largest von Mises stresses of ZnSe and the rGO wrap
+    at SOC 1 agree within 1 % (measured 0.00 % and 0.08 %)."""
+    default, fine = _headline(), _headline("model.max_plastic_strain_increment=0.01")
+    for name in ("ZnSe", "o-rGO"):
+        assert default["stages"][-1]["regions"][name]["von_mises_max_MPa"] == pytest.approx(
+            fine["stages"][-1]["regions"][name]["von_mises_max_MPa"], rel=0.01)

@@ -49,6 +49,7 @@ class NewtonOptions:
     hard_iterations: int = 8
     backtracks: int = 6  # halvings of a correction that inverts elements
     line_search: int = 4  # halvings of a correction that does not lower the residual
+    predictor: bool = True  # an increment starts from the last one's displacement, extrapolated
     #: the largest equivalent plastic strain one increment may add at a point (None: no limit)
     max_plastic_increment: float | None = 0.05
 

@@ -589,6 +589,10 @@ class MechanicsProblem:
         self.contact_onset = {}
         trace = {pair.name: [(0.0, self._last_gap[pair.name])] for pair in self.contacts
                  if pair.name in self._last_gap and not self._closed.get(pair.name)}
+        # the predictor: the first iterate of an increment moves on along the last accepted
+        # increment's displacement (scaled to the new width); not across a stage's start, not
+        # with contact (an extrapolated surface may pass through the other)
+        last_move, last_width, predict = None, 0.0, opts.predictor and not self.contacts
         while done < 1.0 - 1e-12:
             step = self._towards_onset(done, step, trace)
             end = min(1.0, done + step)
@@ -599,11 +603,19 @@ class MechanicsProblem:
             self.cavity_pressure.value = p_start + end * (p_target - p_start)
             self.u_accepted.x.array[:] = self.u.x.array
             accepted = self._accepted()
+            predicted = predict and last_move is not None
+            if predicted:
+                self.u.x.array[:] += ((end - done) / last_width) * last_move
+                self.u.x.scatter_forward()
             try:
                 iterations, residuals = self._converge()
             except (NewtonFailure, InvertedElementError, SolverError, ContactError) as exc:
                 reason = str(exc)
                 self._undo(accepted)
+                if predicted:  # the same increment again, from the last state itself
+                    last_move = None
+                    record.cutbacks += 1
+                    continue
                 step /= 2.0
                 record.cutbacks += 1
                 if step < opts.min_step:
@@ -638,6 +650,8 @@ class MechanicsProblem:
                     trace.setdefault(pair.name, []).append((end, values["gap_min_nm"]))
             record.increments.append(IncrementRecord(end=end, iterations=iterations, residuals=residuals))
             width, done = end - done, end
+            if predict:
+                last_move, last_width = self.u.x.array - self.u_accepted.x.array, width
             if self.first_newton_iterations <= opts.easy_iterations:
                 step *= opts.grow
             elif self.first_newton_iterations >= opts.hard_iterations:
