@@ -1,9 +1,10 @@
-"""Benchmark: points per minute of an axisymmetric thickness sweep (ZnSe@i-NMC@o-rGO, 8 points)
+"""Benchmark: points per minute of an axisymmetric thickness sweep (ZnSe@i-NMC@o-rGO, 8 or 32 points)
 serially, with --jobs 2 and under mpiexec -n 2, and where the time of a point goes. Run by hand:
 
     .venv/bin/python benchmarks/bench_sweep.py                 # warm caches, every mode once
     .venv/bin/python benchmarks/bench_sweep.py --modes jobs2 --repeat 3
     .venv/bin/python benchmarks/bench_sweep.py --cold          # also a first run: empty mesh and JIT caches
+    .venv/bin/python benchmarks/bench_sweep.py --wide --modes jobs2 --repeat 3   # 32 points
 
 "warm": the mesh cache and the form (JIT) cache hold every point's mesh and forms (a warm-up run
 fills them), as when a sweep is rerun or extended. "cold" (``--cold``): a new mesh cache and a new
@@ -77,10 +78,17 @@ def main() -> None:
     ap.add_argument("--modes", default="serial,jobs2,mpi2", help="comma-separated: serial, jobs2, mpi2")
     ap.add_argument("--repeat", type=int, default=1, help="runs of each mode (the machine may be shared: ranges)")
     ap.add_argument("--cold", action="store_true", help="also run each mode once on empty mesh and JIT caches")
+    ap.add_argument("--wide", action="store_true",
+                    help="32 points (8 i-NMC x 4 rGO thicknesses) instead of 8: startup and plots weigh less")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="swellfem-bench-sweep-"))
     sweep = tmp / "bench.toml"
-    sweep.write_text(SWEEP)
+    text = SWEEP
+    if args.wide:
+        text = text.replace('values = ["5 nm", "10 nm", "15 nm", "20 nm"]',
+                            'values = ["4 nm", "6 nm", "8 nm", "10 nm", "12 nm", "15 nm", "18 nm", "22 nm"]')
+        text = text.replace('values = ["3 nm", "6 nm"]', 'values = ["2 nm", "3 nm", "5 nm", "7 nm"]')
+    sweep.write_text(text)
     exe = [sys.executable, "-m", "swellfem.cli", "sweep", str(sweep)]
     mpiexec = str(Path(sys.executable).parent / "mpiexec")
     if not Path(mpiexec).exists():
