@@ -88,19 +88,18 @@ def test_the_line_search_converges_where_plain_newton_diverges():
 
 
 
-#: the ZnSe comparison's headline variant (cases/znse/comparison.toml, shells-as-they-are)
-HEADLINE = ['model.kinematics="finite"', 'materials.ZnSe.yield_strength="1 GPa"', 'materials.ZnSe.hardening_modulus="100 MPa"',
-            'materials.i-NMC.law="porous"', 'materials.i-NMC.tensile_strength="62 MPa"', 'materials.o-rGO.law="transverse"',
-            "output.fields=false"]
 COARSE_HEADLINE = ['mesh.size="10 nm"', 'mesh.interface_size="2.5 nm"', "stages.soc=[0.4, 1.0]"]
 
 
-
 def _headline(*extra: str) -> dict:
+    """ZnSe@i-NMC@o-rGO under the ZnSe comparison's headline variant (cases/znse/comparison.toml),
+    with ``extra`` overrides, solved."""
+    from swellfem.studies.comparison import load_variants
     from swellfem.studies.run import solve_case
 
-    return solve_case(load_case(CASES / "znse" / "znse_inmc_orgo.toml", [*HEADLINE, *extra]), field_dir=None,
-                      log=lambda *a, **k: None)
+    _, variants = load_variants(CASES / "znse" / "comparison.toml", list(extra))
+    case = dict(variants[0].models)["ZnSe@i-NMC@o-rGO"]  # the headline variant comes first
+    return solve_case(case, field_dir=None, log=lambda *a, **k: None)
 
 
 def _per_increment(summary: dict) -> float:

@@ -8,8 +8,8 @@ solved by Newton with the consistent tangent; a correction that would invert ele
 shortened (halved, up to 6 times), and so is one that does not lower the residual norm (a
 line search, Armijo's condition, up to 4 halvings: without it Newton cycled between over- and
 under-compacted states of a porous carbon near full density and the ZnSe@i-NMC@o-rGO headline
-failed at SOC 0.97 even at increments of 3e-4 of a stage); an increment that does not converge is undone and halved;
-one that converged in <= 5 iterations lets the next grow by 1.5 (never beyond
+failed at SOC 0.97 even at increments of 3e-4 of a stage); an increment that does not converge
+is undone and halved; one that converged in <= 5 iterations lets the next grow by 1.5 (never beyond
 1 / ``initial_increments``: that many increments per stage at least), one that took >= 8 halves
 the next (Stewart & Anand's rule, GUIDE §7, with bounds that suit a quadratically converging
 Newton from 1e-8 relative tolerance). Below ``min_step`` the stage fails with
@@ -89,8 +89,8 @@ def newton(evaluate, residual_norm, correct, options: NewtonOptions, load_scale:
     residual and returns its norm. A correction that inverts elements is shortened by halves
     (``backtrack(fraction)`` takes that fraction of it back), at most ``options.backtracks``
     times; one whose residual norm is not below (1 - 1e-4 length) times the last is halved at
-    most ``options.line_search`` times (the shortest is kept). Converged: the residual below ``options.rtol`` times the first one (or times
-    ``reference``, when larger: the residual of the load this solve refines) or below
+    most ``options.line_search`` times (the shortest is kept). Converged: the residual below
+    ``options.rtol`` times the first one (or times ``reference``, when larger: the residual of the load this solve refines) or below
     ``options.atol`` of the load scale. Returns (iterations, residual norms); raises
     :class:`NewtonFailure`."""
     from .laws import InvertedElementError
@@ -113,7 +113,7 @@ def newton(evaluate, residual_norm, correct, options: NewtonOptions, load_scale:
             norm = residual_norm()
             # line search: a correction that does not lower the residual is shortened by halves
             # (Armijo on the residual norm), at most options.line_search times
-            if (k == 0 or backtrack is None or not np.isfinite(history[-1]) or length <= 2.0 ** -options.line_search
+            if (k == 0 or backtrack is None or length <= 2.0 ** -options.line_search
                     or norm <= (1.0 - 1e-4 * length) * history[-1]):
                 break
             backtrack(0.5 * length)

@@ -612,12 +612,11 @@ class MechanicsProblem:
             except (NewtonFailure, InvertedElementError, SolverError, ContactError) as exc:
                 reason = str(exc)
                 self._undo(accepted)
+                record.cutbacks += 1
                 if predicted:  # the same increment again, from the last state itself
                     last_move = None
-                    record.cutbacks += 1
                     continue
                 step /= 2.0
-                record.cutbacks += 1
                 if step < opts.min_step:
                     theta.x.array[:] = target
                     self.cavity_pressure.value = p_target

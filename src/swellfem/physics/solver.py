@@ -196,13 +196,15 @@ class LinearSolver:
         self._interpolation = P
         self._coarse_nullspace = rigid_body_modes(V1) if V.mesh.geometry.dim == 3 else None
 
-    def _reset_pc(self) -> None:
-        """Forget the preconditioner's setup (for a new nonzero pattern); the p-multigrid's
-        interpolation is set again."""
+    def _reset_pc(self, A) -> None:
+        """Forget the preconditioner's setup (for a new nonzero pattern) and take ``A`` as the
+        operator; the p-multigrid's interpolation and MUMPS's ordering are set again."""
         pc = self.ksp.getPC()
         pc.reset()
         if self._interpolation is not None:
             pc.setMGInterpolation(1, self._interpolation)
+        self.ksp.setOperators(A)
+        self._set_ordering()
 
     def _set_ordering(self) -> None:
         """MUMPS's fill-reducing ordering (ICNTL(7)) on the factor, where swellfem chooses it
@@ -253,13 +255,12 @@ class LinearSolver:
         scratch. Returns the Krylov iterations (all attempts)."""
         pc = self.ksp.getPC()
         reuse = self._reuse and not self._fresh
-        if pattern_changed and not reuse:
-            self._reset_pc()  # a factorisation's symbolic analysis is for the old pattern
         if pattern_changed and self.near_nullspace is not None:
             A.setNearNullSpace(self.near_nullspace)  # a matrix rebuilt by MatAXPY lost it
-        self.ksp.setOperators(A)
         if pattern_changed and not reuse:
-            self._set_ordering()
+            self._reset_pc(A)  # a factorisation's symbolic analysis is for the old pattern
+        else:
+            self.ksp.setOperators(A)
         if not reuse:
             self._refresh_coarse(A, rebuild=pattern_changed)
         pc.setReusePreconditioner(reuse)
@@ -278,9 +279,7 @@ class LinearSolver:
             self.ksp.setTolerances(max_it=max_it)
             pc.setReusePreconditioner(False)  # stale: rebuild from this Jacobian and solve again
             if pattern_changed:
-                self._reset_pc()
-                self.ksp.setOperators(A)
-                self._set_ordering()
+                self._reset_pc(A)
             self._refresh_coarse(A, rebuild=pattern_changed)
             iterations, _ = self.solve(b, x)
             total += iterations
