@@ -63,3 +63,35 @@ def test_cli_writes_the_report_and_refuses_a_folder_without_a_table(tmp_path, ca
     write_table(tmp_path, {("4", "4"): [(1.0, 275.0, cell_growth(0.031), 0.5)]})
     assert main(["tem-report", str(tmp_path)]) == 0
     assert (tmp_path / "tem_report.md").read_text().startswith("# Bi yolk")
+
+
+def test_particles_per_cage_and_cells_that_cannot_be_built(tmp_path):
+    """A sweep of particles per cage: a cell that could not be built (two particles do not fit)
+    is listed with its reason, never read as a cell whose particles stay small."""
+    write_marker(tmp_path, "sweep")
+    cols = ["particles per cage", "void fraction", "status", "error", "soc", "Bi.volume_expansion_percent",
+            "particle.enclosed_volume_expansion_percent", "cage.fracture_strain_ratio_max", "cage.strength_ratio_max"]
+    with (tmp_path / "results.csv").open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(cols)
+        for soc, bi, cell, ratio in [(0.5, 200.0, cell_growth(0.02), 0.5), (1.0, 275.0, cell_growth(0.04), 2.0)]:
+            w.writerow(["1", "0.7", "ok", "", soc, bi, cell, ratio, ratio / 2])
+        w.writerow(["2", "0.7", "failed", "", "", "", "", "", ""])
+        for soc, bi, cell, ratio in [(0.5, 150.0, 0.0, 0.0), (1.0, 180.0, cell_growth(0.01), 0.3)]:
+            w.writerow(["2", "0.9", "ok", "", soc, bi, cell, ratio, ratio / 2])
+    rows = list(csv.DictReader((tmp_path / "results.csv").open()))
+    rows[2]["error"] = "geometry = {...}: 2 particles of radius 13 nm set evenly need a cage of inner radius above 26 nm"
+    with (tmp_path / "results.csv").open("w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=cols)
+        w.writeheader()
+        w.writerows(rows)
+    params, points = read_points(tmp_path)
+    assert params == ["particles per cage", "void fraction"]
+    failed = assess_point(points[1], params, "Bi", "cage")
+    assert failed.error.startswith("geometry") and failed.soc_at_39nm is None and not failed.reproduces
+    text = tem_markdown(tmp_path)
+    assert "## Particles per cage" in text
+    assert "- 1 per cage: reproduced by void fraction 0.7." in text
+    assert "- 2 per cage: not reproduced by any of the 1 solved cells (the particles never grow to 39 nm" in text
+    assert "1 cells without a result (void fraction 0.7: geometry = {...}: 2 particles" in text
+    assert "| 2 | 0.7 | no result: geometry" in text

@@ -1,7 +1,7 @@
 """geometry: the second step — shapes built in gmsh, meshed, cached as ``.msh``.
 
 Lives here: the shape interface (``shape``: regions, interfaces, symmetry, formulations,
-refinement groups, probe lines), one module per shape family (``sphere``, ``polyhedron``, ``inclusions``), the generic
+refinement groups, probe lines), one module per shape family (``sphere``, ``polyhedron``, ``inclusions``, ``cage``), the generic
 fragment-and-tag step (``tagging``), the registry
 :data:`SHAPES`, physical-group tags (``tags``), the gmsh session (``session``) and meshing
 with its cache and meshio export (``meshing``).
@@ -17,6 +17,7 @@ from .meshing import MeshRequest, cached_mesh, export_mesh, mesh_cache_dir
 from .session import gmsh_session
 from .shape import ProbeLine, ProbeSegment, Shape
 from .inclusions import MatrixShape, RodShape
+from .cage import CageShape
 from .mesh_file import MeshFileShape
 from .polyhedron import PolyhedronShape
 from .sphere import ConcentricSphereShape
@@ -27,6 +28,7 @@ SHAPES: dict[str, type[Shape]] = {
     PolyhedronShape.type: PolyhedronShape,
     RodShape.type: RodShape,
     MatrixShape.type: MatrixShape,
+    CageShape.type: CageShape,
     MeshFileShape.type: MeshFileShape,
 }
 
@@ -55,6 +57,6 @@ def mesh_request(case, front_radii_nm: tuple[float, ...] = (), front_size_nm: fl
 
 
 __all__ = [
-    "SHAPES", "ConcentricSphereShape", "MatrixShape", "MeshFileShape", "PolyhedronShape", "RodShape", "MeshRequest", "ProbeLine", "ProbeSegment", "Shape", "cached_mesh",
+    "SHAPES", "CageShape", "ConcentricSphereShape", "MatrixShape", "MeshFileShape", "PolyhedronShape", "RodShape", "MeshRequest", "ProbeLine", "ProbeSegment", "Shape", "cached_mesh",
     "export_mesh", "gmsh_session", "mesh_cache_dir", "mesh_request", "shape_of",
 ]

@@ -67,15 +67,27 @@ def hollow_support(c: Point3, r: float) -> Support:
 
 
 @dataclasses.dataclass(frozen=True)
+class ContactSurface:
+    """A wall of a void: the facets of ``region`` that bound ``void``, the physical group ``name``."""
+
+    name: str
+    void: str
+    region: str
+
+
+@dataclasses.dataclass(frozen=True)
 class Body:
     """A part of the mesh that holds together (regions bonded to each other), held against
     rigid motion on its own: u_z at ``anchor`` (axisymmetric; a mesh vertex there), or in full
     3D by the ``support`` (at the body's vertices nearest its points: :func:`solid_support`,
-    :func:`hollow_support`). Lengths nm."""
+    :func:`hollow_support`). A ``free`` body (a particle loose in a cage) is held there only by
+    weak springs, which carry nothing while it swells freely: once it touches, its contacts
+    hold it and it moves where they push it. Lengths nm."""
 
     regions: tuple[str, ...]
     anchor: Point3
     support: Support
+    free: bool = False
 
 
 class Shape(abc.ABC):
@@ -107,6 +119,33 @@ class Shape(abc.ABC):
     def contact_pairs(self) -> tuple[tuple[str, str, str], ...]:
         """(pair, inner region, outer region) of every void (frictionless contact across it)."""
         return tuple(tuple(p) for p in getattr(self.schema, "contact_pairs", ()))
+
+    @property
+    def voids(self) -> dict[str, tuple[str, ...]]:
+        """Every void: the regions that bound it."""
+        return {void: tuple(regions) for void, regions in getattr(self.schema, "voids", {}).items()}
+
+    @property
+    def contact_surfaces(self) -> tuple[ContactSurface, ...]:
+        """Every wall of every void, in facet-tag order (:func:`~.tags.contact_surface_tag`): a
+        void with one contact pair across it has an ``inner`` and an ``outer`` wall; a void that
+        more regions bound (particles in a cage) one wall per region."""
+        single = {pair: (inner, outer) for pair, inner, outer in self.contact_pairs}
+        out = []
+        for void, regions in self.voids.items():
+            if single.get(void) == tuple(regions):
+                sides = ("inner", "outer")
+            else:
+                sides = regions
+            out += [ContactSurface(contact_surface_name(void, side), void, region) for side, region in zip(sides, regions)]
+        return tuple(out)
+
+    @property
+    def contact_pair_surfaces(self) -> dict[str, tuple[int, int]]:
+        """(slave, master) indices into :attr:`contact_surfaces` of every contact pair."""
+        index = {(s.void, s.region): k for k, s in enumerate(self.contact_surfaces)}
+        voids = getattr(self.schema, "pair_voids", {})
+        return {pair: (index[voids[pair], slave], index[voids[pair], master]) for pair, slave, master in self.contact_pairs}
 
     @property
     def formulations(self) -> tuple[str, ...]:
@@ -144,7 +183,7 @@ class Shape(abc.ABC):
     def refinement_groups(self) -> list[str]:
         """Facet groups at which the mesh is refined to ``interface_size``: interfaces, the outer
         surface and both walls of every void."""
-        walls = [contact_surface_name(pair, side) for pair, _, _ in self.contact_pairs for side in ("inner", "outer")]
+        walls = [surface.name for surface in self.contact_surfaces]
         return [*self.interface_names(), SURFACE_NAME, *walls]
 
     def symmetry_groups(self, formulation: str) -> list[str]:

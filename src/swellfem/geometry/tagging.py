@@ -6,15 +6,15 @@ together (conforming interfaces) and every piece belongs to the region of the *l
 contains it (so nested solids are listed from the outside in, inclusions after their host).
 Boundaries are classified by what touches them: two regions (an interface, which the shape
 must expect), one region on a coordinate plane (a symmetry plane or the axis), one region
-elsewhere (the outer surface). A part labelled ``void:<pair>`` (a shape's contact pair) is not
-meshed: it is removed after fragmenting, and the facets that bounded it become the pair's
-contact surfaces (the inner region's and the outer region's).
+elsewhere (the outer surface). A part labelled ``void:<name>`` (a void of the shape) is not
+meshed: it is removed after fragmenting, and the facets that bounded it become the walls of the
+void (``Shape.contact_surfaces``: one per region that bounds it).
 """
 
 from __future__ import annotations
 
 from .tags import (AXIS_NAME, AXIS_TAG, CELL_TAG_OFFSET, INTERFACE_TAG_OFFSET, SURFACE_NAME, SURFACE_TAG, SYMMETRY_TAGS,
-                   VOID_PREFIX, contact_surface_name, contact_surface_tag)
+                   VOID_PREFIX, contact_surface_tag)
 
 
 def symmetry_cut(parts: list[tuple[str, int]], dim: int, extent: float, formulation: str) -> list[tuple[str, int]]:
@@ -99,7 +99,7 @@ def tag_physical_groups(shape, dim: int, regions: dict[str, list[int]], formulat
     pair_index = {frozenset(pair): k for k, pair in enumerate(shape.interfaces)}
     interfaces: dict[int, list[int]] = {k: [] for k in range(len(pair_index))}
     groups: dict[str, list[int]] = {SURFACE_NAME: []}
-    contacts = {pair: (k, inner, outer) for k, (pair, inner, outer) in enumerate(shape.contact_pairs)}
+    walls = {(surface.void, surface.region): surface.name for surface in shape.contact_surfaces}
     symmetric = formulation != "3d"
     tol = 1e-6 * shape.extent_nm
     for _, facet in gmsh.model.getEntities(dim - 1):
@@ -112,12 +112,11 @@ def tag_physical_groups(shape, dim: int, regions: dict[str, list[int]], formulat
                                    "(overlapping parts?)")
             interfaces[k].append(facet)
         elif len(touching) == 1 and facet in void_side:
-            pair = void_side[facet]
-            k, inner, outer = contacts[pair]
-            if touching[0] not in (inner, outer):
-                raise RuntimeError(f"region {touching[0]} touches the void {pair}, which the geometry does not expect")
-            side = "inner" if touching[0] == inner else "outer"
-            groups.setdefault(contact_surface_name(pair, side), []).append(facet)
+            void = void_side[facet]
+            wall = walls.get((void, touching[0]))
+            if wall is None:
+                raise RuntimeError(f"region {touching[0]} touches the void {void}, which the geometry does not expect")
+            groups.setdefault(wall, []).append(facet)
         elif len(touching) == 1:
             if symmetry_groups is not None and formulation != "axisymmetric":
                 named = [k for k, a in enumerate("xyz") if facet in symmetry_groups.get(f"symmetry-{a}", [])]
@@ -136,12 +135,10 @@ def tag_physical_groups(shape, dim: int, regions: dict[str, list[int]], formulat
         gmsh.model.addPhysicalGroup(dim - 1, interfaces[k], INTERFACE_TAG_OFFSET + k, name=name)
         groups[name] = interfaces[k]
     gmsh.model.addPhysicalGroup(dim - 1, groups[SURFACE_NAME], SURFACE_TAG, name=SURFACE_NAME)
-    for pair, (k, _, _) in contacts.items():
-        for side in ("inner", "outer"):
-            name = contact_surface_name(pair, side)
-            if not groups.get(name):
-                raise RuntimeError(f"gmsh produced no {side} surface for the void {pair}")
-            gmsh.model.addPhysicalGroup(dim - 1, groups[name], contact_surface_tag(k, side), name=name)
+    for k, surface in enumerate(shape.contact_surfaces):
+        if not groups.get(surface.name):
+            raise RuntimeError(f"gmsh produced no surface of {surface.region} on the void {surface.void}")
+        gmsh.model.addPhysicalGroup(dim - 1, groups[surface.name], contact_surface_tag(k), name=surface.name)
     if formulation == "axisymmetric":
         gmsh.model.addPhysicalGroup(dim - 1, groups.get(AXIS_NAME, []), AXIS_TAG, name=AXIS_NAME)
     elif formulation == "3d-octant":
@@ -173,8 +170,8 @@ def _embed_support_points(shape, regions: dict[str, list[int]]) -> None:
 
 
 def _remove_voids(dim: int, regions: dict[str, list[int]]) -> dict[int, str]:
-    """Remove the pieces of ``void:<pair>`` parts (from the model and from ``regions``);
-    returns the pair whose void each of their boundary facets bounded."""
+    """Remove the pieces of ``void:<name>`` parts (from the model and from ``regions``);
+    returns the void each of their boundary facets bounded."""
     import gmsh
 
     voids = {label: regions.pop(label) for label in list(regions) if label.startswith(VOID_PREFIX)}

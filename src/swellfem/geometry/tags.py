@@ -2,9 +2,12 @@
 
 Cell regions: ``CELL_TAG_OFFSET + i`` named after region i. Interfaces:
 ``INTERFACE_TAG_OFFSET + k`` named ``interface:<inner>|<outer>``. The outer surface:
-``surface``; a hollow core's inner surface: ``cavity``. Symmetry: ``axis`` (2D-axisymmetric) or ``symmetry-x``/``-y``/``-z`` (octant). Contact pair k
-(a void between two regions): ``contact:<pair>:inner`` (the surface of the region inside the
-void, ``CONTACT_TAG_OFFSET + 2k``) and ``contact:<pair>:outer`` (the void's outer wall, + 1).
+``surface``; a hollow core's inner surface: ``cavity``. Symmetry: ``axis`` (2D-axisymmetric) or ``symmetry-x``/``-y``/``-z`` (octant). The walls of
+the voids (contact surfaces), numbered in the order of ``Shape.contact_surfaces``
+(``CONTACT_TAG_OFFSET + k``): a void between two regions (one contact pair, named after the void)
+has ``contact:<void>:inner`` (the surface of the region inside it) and ``contact:<void>:outer``
+(its outer wall); a void that several regions bound (particles in a cage) has
+``contact:<void>:<region>`` for each.
 """
 
 CELL_TAG_OFFSET = 1
@@ -26,10 +29,11 @@ CONTACT_TAG_OFFSET = 400
 VOID_PREFIX = "void:"
 
 
-def contact_surface_name(pair: str, side: str) -> str:
-    """Physical name of the ``inner`` or ``outer`` surface of contact pair ``pair``."""
-    return f"contact:{pair}:{side}"
+def contact_surface_name(void: str, side: str) -> str:
+    """Physical name of a wall of ``void``: its ``inner`` or ``outer`` one, or a region's."""
+    return f"contact:{void}:{side}"
 
 
-def contact_surface_tag(k: int, side: str) -> int:
-    return CONTACT_TAG_OFFSET + 2 * k + (0 if side == "inner" else 1)
+def contact_surface_tag(k: int) -> int:
+    """Facet tag of the k-th contact surface (``Shape.contact_surfaces`` order)."""
+    return CONTACT_TAG_OFFSET + k

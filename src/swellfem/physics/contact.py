@@ -1,4 +1,5 @@
-"""Frictionless contact across a void: a yolk's surface against the wall of its cage.
+"""Frictionless contact across a void: a yolk's surface against the wall of its cage, or a
+particle's against its cage or a neighbour's (one :class:`ContactPair` each).
 
 Method: augmented Lagrangian (Uzawa) on a penalty, slave points against a master surface,
 finite kinematics (the closest point is searched on the *deformed* master surface at every
@@ -11,7 +12,11 @@ Newton iterate, so the yolk may slide and the cage deform).
   tree over points sampled on the master facets, then Gauss-Newton projection onto the
   candidate facets (clipped to each facet).
 * **Gap** g = (x_s - x_m) . n_m at each slave point, n_m the master's outward unit normal
-  (into the void); g < 0 is penetration. The constraint is imposed on *weighted gaps* at the
+  (into the void); g < 0 is penetration. Only a part of the master that faces the slave point
+  counts (its outward normal against the slave's): with several bodies in one void (particles
+  in a cage) a particle's normal line can meet the far wall of the cage behind it, or the far
+  side of a neighbour, where the two cannot touch. A point whose normal line meets no facing
+  part of the master near it has the distance to the master as its gap (it cannot touch there). The constraint is imposed on *weighted gaps* at the
   slave surface's vertices (a mortar-type projection onto the piecewise-linear functions N_i
   of the slave facets): g_i = int N_i g dA0 / int N_i dA0. Pointwise constraints at every
   quadrature point over-constrain the surface (more constraints than surface dofs) and make
@@ -402,17 +407,38 @@ class ContactPair:
             if not len(todo):
                 break
         xi = origin + np.einsum("nk,nkt->nt", p, edges)
-        x, _, _ = self._current(nodes, u_cells, xi)
+        x, dx, _ = self._current(nodes, u_cells, xi)
         along = np.einsum("nj,nj->n", x - target, nrm)
         offset = np.linalg.norm(x - target - along[:, None] * nrm, axis=1)
         scale = max(float(np.abs(along).max(initial=0.0)), 1e-12)
         score = (offset / scale).reshape(n, c) * 1e6 + np.abs(along).reshape(n, c) / scale
         # an offset below 1e-9 of the gaps counts as a hit; among hits the nearest along the normal
         hit = offset.reshape(n, c) <= 1e-9 * scale + 1e-12
+        # where the master faces the slave point (its outward normal against the slave's): the
+        # normal line of a particle's point can meet the far wall of the cage behind it, or the
+        # far side of a neighbour, where the surfaces cannot touch
+        facing = np.einsum("nj,nj->n", self._master_normals(nodes, u_cells, x, dx, edges), nrm) < 0.0
+        hit &= facing.reshape(n, c)
         score = np.where(hit, np.abs(along).reshape(n, c) / scale, 1e6 + score)
         best = np.argmin(score, axis=1)
         pick = np.arange(n) * c + best
-        return along[pick], -ns, facets[pick], xi[pick]
+        # a point whose normal line meets no facing part of the master near it (a particle's side
+        # turned away from its neighbour, or shadowed from the cage by it) cannot touch it: its
+        # gap is its distance to the master
+        missed = ~hit[np.arange(n), best]
+        gap = np.where(missed, np.linalg.norm(x[pick] - xs, axis=1), along[pick])
+        return gap, -ns, facets[pick], xi[pick]
+
+    def _master_normals(self, nodes, u_cells, x, dx, edges) -> np.ndarray:
+        """Outward unit normals (n, gdim) of the deformed master surface at its points ``x``
+        (away from their cells' centroids), from the points' reference derivatives ``dx`` and
+        their facets' ``edges``."""
+        T = np.einsum("njt,nkt->njk", dx, edges)
+        normal = np.stack([T[:, 1, 0], -T[:, 0, 0]], axis=1) if self.gdim == 2 else np.cross(T[:, :, 0], T[:, :, 1])
+        normal /= np.linalg.norm(normal, axis=1)[:, None]
+        k = self.tdim + 1  # the cell's vertices come first
+        centre = (nodes[:, :k, :self.gdim] + u_cells[:, :k]).mean(axis=1)
+        return normal * np.where(np.einsum("nj,nj->n", normal, x - centre) < 0.0, -1.0, 1.0)[:, None]
 
     # --- forces ---------------------------------------------------------------------------------
 

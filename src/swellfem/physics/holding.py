@@ -51,9 +51,10 @@ class _HeldBody:
 class RigidHolding:
     """The body forces that hold each body in place (see the module docstring)."""
 
-    def __init__(self, problem, supports: list[list[tuple[np.ndarray, int]]], bcs: list):
-        """``supports``: per body of ``problem.loaded.shape.bodies``, its point supports as
-        (local dofs, component); ``bcs``: every Dirichlet condition (the supports' included)."""
+    def __init__(self, problem, bodies: list, supports: list[list[tuple[np.ndarray, int]]], bcs: list):
+        """``bodies``: the held bodies (:class:`~swellfem.geometry.shape.Body`, not the free
+        ones); ``supports``: per body its point supports as (local dofs, component); ``bcs``:
+        every Dirichlet condition (the supports' included)."""
         import dolfinx.fem as fem
         import ufl
 
@@ -72,7 +73,7 @@ class RigidHolding:
         v = ufl.TestFunction(V)
         one = fem.Constant(mesh, PETSc.ScalarType(1.0))
         load_forms = []
-        for body, body_supports in zip(loaded.shape.bodies, supports):
+        for body, body_supports in zip(bodies, supports):
             dx = problem.dx(tuple(loaded.layer_tags[name] for name in body.regions))
             weight = problem.weight
             volume = self._integral(one * weight * dx)

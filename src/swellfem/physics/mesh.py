@@ -44,9 +44,22 @@ class LoadedMesh:
 
     @property
     def contact_tags(self) -> dict[str, tuple[int, int]]:
-        """(inner surface tag, outer surface tag) of every contact pair (void), by pair name."""
-        return {pair: (contact_surface_tag(k, "inner"), contact_surface_tag(k, "outer"))
-                for k, (pair, _, _) in enumerate(self.shape.contact_pairs)}
+        """(slave surface tag, master surface tag) of every contact pair, by pair name."""
+        return {pair: (contact_surface_tag(slave), contact_surface_tag(master))
+                for pair, (slave, master) in self.shape.contact_pair_surfaces.items()}
+
+    @property
+    def void_tags(self) -> dict[str, tuple[int, ...]]:
+        """The facet tags of every wall of every void, by void name."""
+        out: dict[str, tuple[int, ...]] = {}
+        for k, surface in enumerate(self.shape.contact_surfaces):
+            out[surface.void] = out.get(surface.void, ()) + (contact_surface_tag(k),)
+        return out
+
+    @property
+    def pair_voids(self) -> dict[str, str]:
+        """The void each contact pair lies across."""
+        return dict(getattr(self.shape.schema, "pair_voids", {}))
 
     surface_tag = SURFACE_TAG
     cavity_tag = CAVITY_TAG

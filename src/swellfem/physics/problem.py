@@ -14,8 +14,9 @@ an anchor of each in axisymmetry, a 3-2-1 support of each in full 3D) and meet b
 contact (:mod:`.contact`, augmented Lagrangian on the deformed surfaces), always on the
 nonlinear path. A net contact force on a body is carried by a body force spread over it, not by
 those point supports (:mod:`.holding`: its amplitudes are Newton unknowns, the supports'
-reactions = 0 their equations). The SOC at which a void closes is located to
-``onset_resolution`` of a stage.
+reactions = 0 their equations). A free body (a particle loose in a cage) is tied to its
+supports by weak springs instead (``spring_ratio``), so that its contacts alone hold it once it
+touches. The SOC at which a void closes is located to ``onset_resolution`` of a stage.
 
 Two paths:
 
@@ -153,6 +154,7 @@ class MechanicsProblem:
         #: pressure in a hollow core's cavity (MPa; on the deformed surface with finite kinematics)
         self.cavity_pressure = fem.Constant(mesh, PETSc.ScalarType(0.0))
         self.b = fem_petsc.create_vector(self.V)
+        self._setup_springs()
         self.contacts = self._contact_pairs(regions)
         self.holding: RigidHolding | None = None
         self._void_volume_forms: dict[str, object] = {}
@@ -185,7 +187,8 @@ class MechanicsProblem:
         du, v = ufl.TrialFunction(self.V), ufl.TestFunction(self.V)
         cavity = self._cavity_work(v)
         #: body forces that carry what contact pushes a body by (not its point supports)
-        self.holding = RigidHolding(self, self._supports, self.bcs) if self._holds else None
+        self.holding = RigidHolding(self, [b for b in self.loaded.shape.bodies if not b.free], self._supports,
+                                    self.bcs) if self._holds else None
         holding = self.holding.work if self.holding is not None else 0
         self.residual_form = fem.form(sum(law.residual(v) for law in self.laws) + cavity + holding)
         jacobian = sum(law.jacobian(du, v) for law in self.laws)
@@ -209,11 +212,10 @@ class MechanicsProblem:
         self._closed: dict[str, bool] = {}  # whether each void was closed at the last accepted increment
         self._last_gap: dict[str, float] = {}
         #: per void, its volume as meshed (nm^3, whole particle)
-        self.void_volume_reference: dict[str, float] = {}
+        self.void_volume_reference: dict[str, float] = {void: self.void_volume(void) for void in self.loaded.void_tags}
         for pair in self.contacts:  # the voids as meshed
             pair.update()
             self._last_gap[pair.name] = pair.measures()["gap_min_nm"]
-            self.void_volume_reference[pair.name] = self.void_volume(pair.name)
 
     #: a void's closing is located within this fraction of a stage
     onset_resolution = 1.0 / 64
@@ -324,31 +326,33 @@ class MechanicsProblem:
             constrained[dofs] = True
         h = loaded.request.interface_size_nm
         stiffest = max(max(m.E_MPa, m.E_potassiated_MPa or 0.0) for m in regions.values())
-        return [ContactPair(name, self.V, self.u, loaded.facet_tags, inner, outer, self.axisymmetric,
+        return [ContactPair(name, self.V, self.u, loaded.facet_tags, slave, master, self.axisymmetric,
                             penalty=10.0 * stiffest / h, constrained=constrained, length_scale_nm=h,
                             quadrature_degree=2 * self.degree, finite=self.kinematics_kind == "finite")
-                for name, (inner, outer) in loaded.contact_tags.items()]
+                for name, (slave, master) in loaded.contact_tags.items()]
 
     def contact_measures(self) -> dict[str, dict]:
         """Per contact pair: gap, penetration, area fraction, pressure, force (see
-        :meth:`.contact.ContactPair.measures`) and the void volume left (nm^3, whole particle)."""
+        :meth:`.contact.ContactPair.measures`) and the volume left of the void it lies across
+        (nm^3, whole particle)."""
         out = {}
+        voids = self.loaded.pair_voids
         for pair in self.contacts:
             values = pair.measures()
-            values["void_volume_nm3"] = self.void_volume(pair.name)
+            values["void_volume_nm3"] = self.void_volume(voids[pair.name])
             out[pair.name] = values
         return out
 
     def void_volume(self, name: str) -> float:
         """Volume between the deformed walls of void ``name``: -(1/3) of the flux of x through
-        both walls (outward normals of the solids, Nanson's formula), nm^3. The form is built
+        all its walls (outward normals of the solids, Nanson's formula), nm^3. The form is built
         once per void, the volume once per solved state (a stage's contact measures and its
         enclosed volume both ask)."""
         solves, value = self._void_volumes.get(name, (-1, 0.0))
         if solves == self._solves:
             return value
         if name not in self._void_volume_forms:
-            inner, outer = self.loaded.contact_tags[name]
+            walls = self.loaded.void_tags[name]
             ds = ufl.Measure("ds", domain=self.mesh, subdomain_data=self.loaded.facet_tags)
             kin = self.kinematics
             n = ufl.FacetNormal(self.mesh)
@@ -356,7 +360,7 @@ class MechanicsProblem:
             F = kin.deformation_gradient(self.u)
             x = kin.vector3(kin.x) + kin.vector3(self.u)
             flux = ufl.det(F) * ufl.dot(x, ufl.dot(ufl.inv(F).T, N)) * self.weight
-            self._void_volume_forms[name] = fem.form(flux * (ds(inner) + ds(outer)))
+            self._void_volume_forms[name] = fem.form(flux * ds(walls))
         value = fem.assemble_scalar(self._void_volume_forms[name])
         value = -self.symmetry_factor * self.mesh.comm.allreduce(value, op=MPI.SUM) / 3.0
         self._void_volumes[name] = (self._solves, value)
@@ -409,6 +413,7 @@ class MechanicsProblem:
         mesh, loaded = self.mesh, self.loaded
         self._supports: list[list[tuple[np.ndarray, int]]] = []  # per body: its point supports (dofs, component)
         self._support_bcs = []  # their Dirichlet conditions
+        self._springs: list = []  # free bodies: (body, [(dofs, component)]) held by weak springs instead
         fdim = mesh.topology.dim - 1
         bcs = []
         zero = PETSc.ScalarType(0.0)
@@ -427,6 +432,9 @@ class MechanicsProblem:
                 if not mesh.comm.allreduce(len(hit), op=MPI.SUM):  # a user's mesh: the body's vertex nearest it
                     hit = self._nearest_vertex(np.array([c[0], c[2], 0.0]), body)
                 dofs_z = fem.locate_dofs_topological(self.V.sub(1), 0, hit)
+                if body.free:
+                    self._springs.append((body, [(dofs_z, 1)]))
+                    continue
                 bcs.append(fem.dirichletbc(zero, dofs_z, self.V.sub(1)))
                 self._support_bcs.append(bcs[-1])
                 self._supports.append([(dofs_z, 1)])
@@ -481,11 +489,38 @@ class MechanicsProblem:
                 vertices = self._nearest_vertex(np.asarray(target, dtype=float), body)
                 for comp in components:
                     dofs = fem.locate_dofs_topological(self.V.sub(comp), 0, vertices)
-                    bcs.append(fem.dirichletbc(zero, dofs, self.V.sub(comp)))
-                    self._support_bcs.append(bcs[-1])
                     held.append((dofs, comp))
-            self._supports.append(held)
+                    if not body.free:
+                        bcs.append(fem.dirichletbc(zero, dofs, self.V.sub(comp)))
+                        self._support_bcs.append(bcs[-1])
+            if body.free:
+                self._springs.append((body, held))
+            else:
+                self._supports.append(held)
         return bcs
+
+    #: a free body's springs: this fraction of E_max L (L the shape's extent), per support dof
+    spring_ratio = 1e-6
+
+    def _setup_springs(self) -> None:
+        """The weak springs of the free bodies (:class:`~swellfem.geometry.shape.Body`): each
+        support dof of a free body is tied to its reference position by a spring of stiffness
+        k = :attr:`spring_ratio` E_max L (MPa nm; E_max the stiffest of the body's materials).
+        While the body swells freely about its supports they carry nothing; once it touches,
+        they let it move where its contacts push it, at a force k times the move."""
+        bs = self.V.dofmap.index_map_bs
+        n_owned = self.V.dofmap.index_map.size_local * bs
+        dofs, stiffness = [], []
+        L = self.loaded.shape.extent_nm
+        for body, held in self._springs:
+            E = max(max(self.regions[name].E_MPa, self.regions[name].E_potassiated_MPa or 0.0) for name in body.regions)
+            for local, _ in held:
+                local = np.asarray(local, dtype=np.int32)
+                local = local[local < n_owned]
+                dofs.append(local)
+                stiffness.append(np.full(len(local), self.spring_ratio * E * L))
+        self._spring_dofs = np.concatenate(dofs) if dofs else np.zeros(0, dtype=np.int32)
+        self._spring_stiffness = np.concatenate(stiffness) if stiffness else np.zeros(0)
 
     def num_dofs(self) -> int:
         im = self.V.dofmap.index_map
@@ -526,6 +561,9 @@ class MechanicsProblem:
         b.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
         for pair in self.contacts:
             pair.add_residual(b)
+        if len(self._spring_dofs):
+            with b.localForm() as loc:
+                loc.array[self._spring_dofs] += self._spring_stiffness * self.u.x.array[self._spring_dofs]
         supports = self.holding.record(b) if self.holding is not None else 0.0  # their rows are equations too
         fem_petsc.set_bc(b, self.bcs)
         if self.linear_solver.nullspace is not None:
@@ -543,6 +581,10 @@ class MechanicsProblem:
         A.assemble()
         for pair in self.contacts:
             pair.add_tangent(A)
+        if len(self._spring_dofs):
+            A.setValuesLocalRCV(self._spring_dofs[:, None].astype(PETSc.IntType), self._spring_dofs[:, None].astype(PETSc.IntType),
+                                self._spring_stiffness[:, None], addv=PETSc.InsertMode.ADD_VALUES)
+            A.assemble()
         if holding is not None:  # the body forces are unknowns too: the bordered system
             Js = holding.release_supports(A)
             self.linear_iterations += holding.solve(self.linear_solver, A, Js, self.b, self.correction.x.petsc_vec)

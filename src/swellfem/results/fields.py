@@ -4,8 +4,9 @@ displacement in nm, ``region`` the physical tag of each cell, ``potassiation`` t
 ``equivalent_plastic_strain`` and ``J`` = det F (the local volume ratio, swelling included), and
 the point outputs of the laws that have them (``porosity`` of a porous carbon, ``sheet_strain``
 of a transversely isotropic wrap; NaN elsewhere). With voids: ``contact_gap_nm`` and
-``contact_pressure_MPa`` on the cells along the surface inside each void (the yolk's; the weighted
-gap and the pressure at its vertices), NaN elsewhere."""
+``contact_pressure_MPa`` on the cells along the surface inside each void (the yolk's, each
+particle's; the weighted gap and the pressure at its vertices: the smallest gap and the sum of
+the pressures where a particle touches both its cage and a neighbour), NaN elsewhere."""
 
 from __future__ import annotations
 
@@ -93,11 +94,13 @@ class FieldWriter:
         if p.contacts:
             for f in self.contact.values():
                 f.x.array[:] = np.nan
-            for pair in p.contacts:
-                values = pair.vertex_values()
+            gap, pressure = self.contact["contact_gap_nm"].x.array, self.contact["contact_pressure_MPa"].x.array
+            for pair in p.contacts:  # a surface in several pairs (a particle by its cage and a neighbour):
+                values = pair.vertex_values()  # the smallest gap, the pressures added
                 dofs = self.Q.dofmap.list[pair.slave.cells[:, None], pair.facet_cell_vertices]
-                self.contact["contact_gap_nm"].x.array[dofs] = values["gap_nm"][pair.facet_vertex_index]
-                self.contact["contact_pressure_MPa"].x.array[dofs] = values["pressure_MPa"][pair.facet_vertex_index]
+                gap[dofs] = np.fmin(gap[dofs], values["gap_nm"][pair.facet_vertex_index])
+                pressure[dofs] = np.where(np.isnan(pressure[dofs]), 0.0, pressure[dofs]) + values["pressure_MPa"][
+                    pair.facet_vertex_index]
             fields += list(self.contact.values())
         self.file.write_function(
             [*fields,

@@ -493,7 +493,7 @@ class StageEvaluator:
         of its outline measures; nm^3, whole particle), and its change (percent). Without voids
         the solid volume and its apparent expansion."""
         problem = self.problem
-        voids = {pair.name: problem.void_volume(pair.name) for pair in problem.contacts}
+        voids = {void: problem.void_volume(void) for void in problem.void_volume_reference} if problem.contacts else {}
         enclosed = deformed + sum(voids.values())
         enclosed0 = volume + sum(problem.void_volume_reference.get(name, 0.0) for name in voids)
         return {"enclosed_volume_nm3": enclosed, "enclosed_volume_expansion_percent": 100.0 * (enclosed / enclosed0 - 1.0)}

@@ -43,13 +43,16 @@ class PointVerdict:
     """One swept cell compared with the TEM."""
 
     values: dict[str, str]  # the swept parameters as the table prints them
-    soc_at_39nm: float | None  # None: the particle never reaches 39 nm (the cage stops it)
+    soc_at_39nm: float | None  # None: the particle never reaches 39 nm (the cage stops it), or no result
     largest_diameter_nm: float
     skeleton_strain: float | None  # at soc_at_39nm
     wall_ratio: float | None  # the wall's worst failure ratio up to soc_at_39nm (or the last loading stage)
     wall_ratio_full: float  # up to full potassiation
     depotassiated_diameter_nm: float | None
     depotassiated_strain: float | None
+    #: why the point has no result (an impossible cell, e.g. particles that do not fit, or a
+    #: failed solve); empty for a solved point
+    error: str = ""
 
     @property
     def reproduces(self) -> bool:
@@ -99,7 +102,13 @@ def read_points(outdir: Path) -> tuple[list[str], list[list[dict]]]:
 
 
 def assess_point(rows: list[dict], params: list[str], particle: str, wall: str) -> PointVerdict:
-    """Compare one swept cell (its rows in stage order) with the TEM."""
+    """Compare one swept cell (its rows in stage order) with the TEM. ``particle`` is the
+    particle's region, or the group of the particles (``<name>`` of a cage's ``<name>[k]``)."""
+    if rows[0].get("status") == "failed":
+        return PointVerdict(values={p: rows[0][p] for p in params}, soc_at_39nm=None, largest_diameter_nm=math.nan,
+                            skeleton_strain=None, wall_ratio=None, wall_ratio_full=math.nan,
+                            depotassiated_diameter_nm=None, depotassiated_strain=None,
+                            error=rows[0].get("error") or "failed")
     needed = [f"{particle}.volume_expansion_percent", "particle.enclosed_volume_expansion_percent"]
     for key in needed:
         if key not in rows[0]:
@@ -149,6 +158,7 @@ def tem_markdown(outdir: Path, particle: str = "Bi", wall: str = "cage") -> str:
     """The report (markdown) of the sweep in ``outdir``."""
     params, points = read_points(outdir)
     verdicts = [assess_point(rows, params, particle, wall) for rows in points]
+    count = _count_parameter(params)
     if particle != "Bi":  # the TEM measured Bi: other yolks only get the void their wall needs
         return "\n".join([f"# {particle} yolk–shell cells: the void the wall needs", "",
                           "The smallest swept void with which the wall does not crack up to full potassiation "
@@ -163,9 +173,13 @@ def tem_markdown(outdir: Path, particle: str = "Bi", wall: str = "cage") -> str:
         f"{SKELETON_AFTER_NM:g} nm ({100 * MEASURED_SKELETON_STRAIN:.1f} %); after depotassiation "
         f"{PARTICLE_DEPOTASSIATED_NM:g} nm and {SKELETON_DEPOTASSIATED_NM:g} nm.",
         "",
-        "Model: one particle in a spherical cage with a void between them (a representative cell of the "
-        "framework); the skeleton strain is the growth of the cell's outer radius; the particle's "
-        "diameter follows from its own volume. Every geometric value is an assumption, swept here. "
+        ("Model: particles (their number per cage swept) set evenly in a spherical cage, a void between them, "
+         "each held by its contacts alone once it touches (a representative cell of the framework); the "
+         "particles' diameter follows from their own volume (their mean). " if count else
+         "Model: one particle in a spherical cage with a void between them (a representative cell of the "
+         "framework); the particle's diameter follows from its own volume. ")
+        + "The skeleton strain is the growth of the cell's outer radius. "
+        "Every geometric value is an assumption, swept here. "
         f"A point reproduces the skeleton strain when it is within {100 * STRAIN_TOLERANCE:g} % (absolute) "
         f"of {100 * MEASURED_SKELETON_STRAIN:.1f} % at the SOC where the particle is {PARTICLE_AFTER_NM:g} nm across. "
         "The wall cracks when its largest principal strain exceeds its fracture strain or its tension its "
@@ -177,6 +191,9 @@ def tem_markdown(outdir: Path, particle: str = "Bi", wall: str = "cage") -> str:
     ]
     for v in verdicts:
         cells = " | ".join(v.values[p] for p in params)
+        if v.error:
+            lines.append(f"| {cells} | no result: {_one_line(v.error)} |" + " |" * 6)
+            continue
         at = f"{v.soc_at_39nm:.3f}" if v.soc_at_39nm is not None else f"never (largest {v.largest_diameter_nm:.1f} nm)"
         after = (f"{v.depotassiated_diameter_nm:.1f} nm, {_pct(v.depotassiated_strain)}"
                  if v.depotassiated_diameter_nm is not None else "—")
@@ -202,10 +219,14 @@ def tem_markdown(outdir: Path, particle: str = "Bi", wall: str = "cage") -> str:
     else:
         lines.append("No swept combination reproduces the measured particle growth together with the 3.1 % skeleton "
                      "strain: widen the sweep (void, wall) or revisit the cell model.")
+    if count:
+        lines += ["", "## Particles per cage", ""] + per_count(verdicts, count, params)
     lines += [
         "",
-        "What the model cannot tell: the particles per cage and their arrangement (one centred particle "
-        "per cell here), the wall's real stiffness and strength (dense glassy carbon taken), how far the Bi "
+        "What the model cannot tell: "
+        + ("how the particles are arranged in a cage (set evenly here, free to move once they touch), "
+           if count else "the particles per cage and their arrangement (one centred particle per cell here), ")
+        + "the wall's real stiffness and strength (dense glassy carbon taken), how far the Bi "
         "potassiates (the stages run to K3Bi; SOC = 0.585 makes a free particle 39 nm across), and the "
         f"shrinkage below the initial size after depotassiation ({PARTICLE_DEPOTASSIATED_NM:g} nm, "
         f"{SKELETON_DEPOTASSIATED_NM:g} nm measured): the model's potassiation is reversible, so after "
@@ -217,6 +238,40 @@ def tem_markdown(outdir: Path, particle: str = "Bi", wall: str = "cage") -> str:
     ]
     lines += void_needed(verdicts, params)
     return "\n".join(lines) + "\n"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split()).replace("|", "/")
+
+
+def _count_parameter(params: list[str]) -> str | None:
+    """The swept parameter that is the number of particles per cage (labelled ``particles...``)."""
+    return next((p for p in params if p.lower().startswith("particles")), None)
+
+
+def per_count(verdicts: list[PointVerdict], count: str, params: list[str]) -> list[str]:
+    """Per number of particles per cage: the cells that could not be built, and the swept
+    values that reproduce the TEM's particle growth with the 3.1 % skeleton strain."""
+    others = [p for p in params if p != count]
+    groups: dict[str, list[PointVerdict]] = {}
+    for v in verdicts:
+        groups.setdefault(v.values[count], []).append(v)
+    out = []
+    for n, members in groups.items():
+        solved = [v for v in members if not v.error]
+        failed = [v for v in members if v.error]
+        good = [v for v in solved if v.reproduces]
+        label = lambda v: ", ".join(f"{p} {v.values[p]}" for p in others) or "the cell"  # noqa: E731
+        line = f"- {n} per cage: "
+        line += (f"reproduced by {'; '.join(label(v) for v in good)}" if good
+                 else f"not reproduced by any of the {len(solved)} solved cells")
+        reached = [v for v in solved if v.soc_at_39nm is not None]
+        if solved and not reached:
+            line += " (the particles never grow to 39 nm: the cage stops them)"
+        if failed:
+            line += f"; {len(failed)} cells without a result ({'; '.join(label(v) for v in failed)}: {_one_line(failed[0].error)})"
+        out.append(line + ".")
+    return out
 
 
 def void_needed(verdicts: list[PointVerdict], params: list[str]) -> list[str]:
@@ -231,6 +286,9 @@ def void_needed(verdicts: list[PointVerdict], params: list[str]) -> list[str]:
         groups.setdefault(tuple(v.values[p] for p in others), []).append(v)
     out = []
     for key, members in groups.items():
+        members = [v for v in members if not v.error]
+        if not members:
+            continue
         members.sort(key=lambda v: _float(v.values[void].split()[0]) or 0.0)
         safe = [v for v in members if v.wall_ratio_full <= 1.0]
         label = ", ".join(f"{p} {k}" for p, k in zip(others, key)) or "all points"

@@ -16,10 +16,11 @@ from pydantic import Field
 from .base import FORMULATIONS, STAGE_MODES, ShapeSchema
 from .mesh_file import MeshFile, MeshFileRegion
 from .inclusions import Film, ParticleSet, ParticlesInMatrix, Rod
+from .cage import ParticlesInCage
 from .polyhedron import Polyhedron, PolyhedronLayer
 from .sphere import ConcentricSphere, Layer
 
-Geometry = Annotated[Union[ConcentricSphere, Polyhedron, Rod, ParticlesInMatrix, MeshFile], Field(discriminator="type")]
+Geometry = Annotated[Union[ConcentricSphere, Polyhedron, Rod, ParticlesInMatrix, ParticlesInCage, MeshFile], Field(discriminator="type")]
 
 __all__ = ["FORMULATIONS", "STAGE_MODES", "ConcentricSphere", "Film", "Geometry", "Layer", "MeshFile", "MeshFileRegion", "ParticleSet",
-           "ParticlesInMatrix", "Rod", "Polyhedron", "PolyhedronLayer", "ShapeSchema"]
+           "ParticlesInCage", "ParticlesInMatrix", "Rod", "Polyhedron", "PolyhedronLayer", "ShapeSchema"]

@@ -48,9 +48,22 @@ class ShapeSchema(Strict):
 
     @property
     def contact_pairs(self) -> list[tuple[str, str, str]]:
-        """(pair name, the region inside, the region outside) of every void across which two
-        regions may come into frictionless contact. None by default."""
+        """(pair name, slave region, master region) of every pair of regions that may come into
+        frictionless contact across a void: the slave is the region inside the void (a yolk, a
+        particle), the master the void's outer wall or another particle beside it. None by
+        default."""
         return []
+
+    @property
+    def voids(self) -> dict[str, list[str]]:
+        """Every void by name: the regions whose surfaces bound it. By default one void per
+        contact pair, named after it, bounded by the pair's two regions."""
+        return {pair: [inner, outer] for pair, inner, outer in self.contact_pairs}
+
+    @property
+    def pair_voids(self) -> dict[str, str]:
+        """The void each contact pair lies across, by pair name (by default its own)."""
+        return {pair: pair for pair, _, _ in self.contact_pairs}
 
     @property
     def extent_nm(self) -> float:

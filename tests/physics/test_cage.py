@@ -1,0 +1,137 @@
+"""Several particles in one cage (issue 13: particles per cage): multi-body contact.
+
+Particles of radius a = 10 nm (beta = 1, E 70 GPa) in a carbon cage (E 20 GPa, 3 nm wall),
+uniform potassiation, small strain unless said:
+
+- **One particle** in a cage of inner radius 11 nm is the concentric yolk–shell of
+  test_contact.py: its pressure and the cage's hoop stress within 1 % of Lamé with a gap.
+- **Two particles** set evenly in a cage of inner radius b = 22 nm, at z = +-d, d = b/2 = 11 nm:
+  before contact stress-free, with gaps b - d - a s (to the cage, 2e-3 nm) and 2 (d - a s) (to
+  each other, 6e-3 nm: the weighted gap of two convex surfaces); both voids close at a s = d, theta* = (d/a)^3 - 1 = 0.331, each within its
+  closing increment (1/64 of the stage); after contact each free particle is held by its
+  contacts alone: the force its neighbour presses it with balances the cage's (1e-3), the two
+  particles alike (1e-3), no surface passes through another (1e-4 nm).
+- slow: the two-particle cage in full 3D against the axisymmetric one (2 %), and the contact
+  force under mesh refinement.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from swellfem.case.loading import case_from_data
+from swellfem.exact import YolkShellSphere
+from swellfem.studies.run import solve_case
+
+A = 10.0
+PARTICLE = {"E": "70 GPa", "nu": 0.3, "volumetric_expansion": 1.0, "role": "active", "source": "verification"}
+WALL = {"E": "20 GPa", "nu": 0.2, "volumetric_expansion": 0.0, "role": "shell", "source": "verification"}
+
+
+def cage(count, inner_radius, soc, formulation="axisymmetric", kinematics="small", size="1 nm",
+         interface="0.25 nm", hold="free"):
+    return {
+        "name": "cage",
+        "geometry": {"type": "particles-in-cage", "name": "cage", "material": "W", "thickness": "3 nm",
+                     "inner_radius": f"{inner_radius} nm", "hold": hold,
+                     "particles": {"name": "p", "material": "P", "radius": f"{A} nm", "count": count}},
+        "materials": {"P": PARTICLE, "W": WALL},
+        "model": {"formulation": formulation, "kinematics": kinematics},
+        "mesh": {"size": size, "interface_size": interface},
+        "stages": {"mode": "uniform", "soc": soc},
+        "output": {"fields": False},
+    }
+
+
+def solve(data):
+    return solve_case(case_from_data(data), field_dir=None, log=lambda *a, **k: None)
+
+
+def test_one_particle_in_a_cage_is_the_yolk_shell_of_lame_with_a_gap():
+    b, c, theta = 11.0, 14.0, 0.4
+    stage = solve(cage(1, b, [theta]))["stages"][0]
+    e = (1 + theta) ** (1 / 3) - 1
+    ref = YolkShellSphere.solve([A], [70e3], [0.3], [e], b, [c], [20e3], [0.2], [0.0])
+    p_y = -ref.free_gap_nm / (ref.compliance_yolk_nm_per_MPa + (A / b) ** 2 * ref.compliance_shell_nm_per_MPa)
+    p_s = p_y * (A / b) ** 2
+    hoop = p_s * (c**3 + 2 * b**3) / (2 * (c**3 - b**3))
+    profile = stage["profiles"]["z-axis"]
+    inside = [s for s, region in zip(profile["hydrostatic_MPa"], profile["region"]) if region == "p[0]"]
+    assert -inside[len(inside) // 2] == pytest.approx(p_y, rel=0.01)
+    assert stage["regions"]["cage"]["hoop_max_MPa"] == pytest.approx(hoop, rel=0.01)
+    contact = stage["contact"]["p[0]|cage"]
+    assert contact["contact_area_fraction"] == pytest.approx(1.0) and contact["penetration_max_nm"] < 1e-4
+
+
+@pytest.fixture(scope="module")
+def two():
+    return solve(cage(2, 22.0, [0.25, 0.4]))
+
+
+def test_two_particles_swell_freely_until_they_touch(two):
+    b, d, s = 22.0, 11.0, 1.25 ** (1 / 3)
+    stage = two["stages"][0]
+    contact = stage["contact"]
+    for k in (0, 1):
+        assert not contact[f"p[{k}]|cage"]["in_contact"]
+        assert contact[f"p[{k}]|cage"]["gap_min_nm"] == pytest.approx(b - d - A * s, abs=2e-3)
+    # two convex surfaces: the weighted gap (averaged over a vertex's facets, h = 0.25 nm) adds
+    # about h^2 / R = 6e-3 nm at the poles, where the gap is smallest
+    assert contact["p[1]|p[0]"]["gap_min_nm"] == pytest.approx(2 * (d - A * s), abs=6e-3)
+    for region in stage["regions"].values():
+        assert region["von_mises_max_MPa"] < 1e-6
+    # the void's volume shrinks by the particles' growth; the cell's outer volume does not change
+    solid = 2 * 4 / 3 * 3.141592653589793 * A**3 * 0.25
+    void0 = 4 / 3 * 3.141592653589793 * (b**3 - 2 * A**3)
+    assert contact["p[0]|cage"]["void_volume_nm3"] == pytest.approx(void0 - solid, rel=2e-4)
+    assert abs(stage["enclosed_volume_expansion_percent"]) < 1e-3
+
+
+def test_both_voids_close_at_the_exact_onset(two):
+    exact = (11.0 / A) ** 3 - 1
+    contact = two["stages"][1]["contact"]
+    for pair in ("p[0]|cage", "p[1]|cage", "p[1]|p[0]"):
+        low, high = contact[pair]["onset_bracket_soc"]
+        assert low <= exact <= high, (pair, low, high)
+        assert high - low <= (0.4 - 0.25) / 64 * (1 + 1e-9)
+
+
+def test_free_particles_are_held_by_their_contacts_alone(two):
+    stage = two["stages"][1]
+    contact = stage["contact"]
+    pushed_by_neighbour = contact["p[1]|p[0]"]["net_force_nN"]
+    for k in (0, 1):
+        assert contact[f"p[{k}]|cage"]["in_contact"]
+        assert contact[f"p[{k}]|cage"]["net_force_nN"] == pytest.approx(pushed_by_neighbour, rel=1e-3)
+    assert pushed_by_neighbour > 1.0
+    for values in contact.values():
+        assert values["penetration_max_nm"] < 1e-4
+    # the cage is pulled apart at its poles: it stretches, and the cell's outer volume grows
+    assert stage["regions"]["cage"]["principal_max_MPa"] > 100.0
+    assert stage["enclosed_volume_expansion_percent"] > 0.0
+    assert stage["regions"]["p[0]"]["von_mises_max_MPa"] == pytest.approx(stage["regions"]["p[1]"]["von_mises_max_MPa"],
+                                                                        rel=0.02)
+
+
+def test_fixed_particles_carry_their_neighbours_push_themselves():
+    """hold = "fixed": each particle stays where it sits (its hold carries the net force), so a
+    neighbour presses it far harder than the cage does: the contrast that makes free the default."""
+    contact = solve(cage(2, 22.0, [0.4], hold="fixed"))["stages"][0]["contact"]
+    assert contact["p[1]|p[0]"]["net_force_nN"] > 3 * contact["p[0]|cage"]["net_force_nN"]
+
+
+@pytest.mark.slow
+def test_two_particles_in_full_3d_match_the_axisymmetric_cage():
+    axi = solve(cage(2, 22.0, [0.25, 0.4], size="2 nm", interface="0.5 nm"))["stages"][-1]
+    full = solve(cage(2, 22.0, [0.25, 0.4], formulation="3d", size="3 nm", interface="2 nm"))["stages"][-1]
+    for pair in ("p[0]|cage", "p[1]|p[0]"):
+        assert full["contact"][pair]["net_force_nN"] == pytest.approx(axi["contact"][pair]["net_force_nN"], rel=0.02)
+    assert full["regions"]["cage"]["hoop_max_MPa"] == pytest.approx(axi["regions"]["cage"]["hoop_max_MPa"], rel=0.05)
+
+
+@pytest.mark.slow
+def test_the_contact_force_of_two_particles_converges_under_refinement():
+    forces = [solve(cage(2, 22.0, [0.25, 0.4], size=f"{2 * h} nm", interface=f"{h} nm"))["stages"][-1]["contact"]
+              ["p[1]|p[0]"]["net_force_nN"] for h in (0.5, 0.25, 0.125)]
+    assert abs(forces[2] - forces[1]) < abs(forces[1] - forces[0])
+    assert forces[2] == pytest.approx(forces[1], rel=0.01)
