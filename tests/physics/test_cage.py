@@ -29,7 +29,7 @@ WALL = {"E": "20 GPa", "nu": 0.2, "volumetric_expansion": 0.0, "role": "shell", 
 
 
 def cage(count, inner_radius, soc, formulation="axisymmetric", kinematics="small", size="1 nm",
-         interface="0.25 nm", hold="free"):
+         interface="0.25 nm", hold="free", across=4):
     return {
         "name": "cage",
         "geometry": {"type": "particles-in-cage", "name": "cage", "material": "W", "thickness": "3 nm",
@@ -37,7 +37,7 @@ def cage(count, inner_radius, soc, formulation="axisymmetric", kinematics="small
                      "particles": {"name": "p", "material": "P", "radius": f"{A} nm", "count": count}},
         "materials": {"P": PARTICLE, "W": WALL},
         "model": {"formulation": formulation, "kinematics": kinematics},
-        "mesh": {"size": size, "interface_size": interface},
+        "mesh": {"size": size, "interface_size": interface, "min_elements_across_layer": across},
         "stages": {"mode": "uniform", "soc": soc},
         "output": {"fields": False},
     }
@@ -123,7 +123,7 @@ def test_fixed_particles_carry_their_neighbours_push_themselves():
 @pytest.mark.slow
 def test_two_particles_in_full_3d_match_the_axisymmetric_cage():
     axi = solve(cage(2, 22.0, [0.25, 0.4], size="2 nm", interface="0.5 nm"))["stages"][-1]
-    full = solve(cage(2, 22.0, [0.25, 0.4], formulation="3d", size="3 nm", interface="2 nm"))["stages"][-1]
+    full = solve(cage(2, 22.0, [0.25, 0.4], formulation="3d", size="4 nm", interface="2 nm", across=1))["stages"][-1]
     for pair in ("p[0]|cage", "p[1]|p[0]"):
         assert full["contact"][pair]["net_force_nN"] == pytest.approx(axi["contact"][pair]["net_force_nN"], rel=0.02)
     assert full["regions"]["cage"]["hoop_max_MPa"] == pytest.approx(axi["regions"]["cage"]["hoop_max_MPa"], rel=0.05)

@@ -80,7 +80,7 @@ def test_particles_per_cage_and_cells_that_cannot_be_built(tmp_path):
         for soc, bi, cell, ratio in [(0.5, 150.0, 0.0, 0.0), (1.0, 180.0, cell_growth(0.01), 0.3)]:
             w.writerow(["2", "0.9", "ok", "", soc, bi, cell, ratio, ratio / 2])
     rows = list(csv.DictReader((tmp_path / "results.csv").open()))
-    rows[2]["error"] = "geometry = {...}: 2 particles of radius 13 nm set evenly need a cage of inner radius above 26 nm"
+    rows[2]["error"] = "geometry = {'type': 'particles-in-cage'}: 2 particles of radius 13 nm set evenly need a cage of inner radius above 26 nm"
     with (tmp_path / "results.csv").open("w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=cols)
         w.writeheader()
@@ -93,5 +93,5 @@ def test_particles_per_cage_and_cells_that_cannot_be_built(tmp_path):
     assert "## Particles per cage" in text
     assert "- 1 per cage: reproduced by void fraction 0.7." in text
     assert "- 2 per cage: not reproduced by any of the 1 solved cells (the particles never grow to 39 nm" in text
-    assert "1 cells without a result (void fraction 0.7: geometry = {...}: 2 particles" in text
+    assert "; no result for void fraction 0.7 (geometry: 2 particles of radius 13 nm set evenly need a cage" in text
     assert "| 2 | 0.7 | no result: geometry" in text

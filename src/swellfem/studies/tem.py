@@ -241,7 +241,12 @@ def tem_markdown(outdir: Path, particle: str = "Bi", wall: str = "cage") -> str:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(str(text).split()).replace("|", "/")
+    """An error as one table cell: without the invalid value it quotes (``key = {...}: why``)."""
+    text = " ".join(str(text).split())
+    key, sep, rest = text.partition(" = {")
+    if sep and "}: " in rest and " " not in key:
+        text = f"{key}: {rest.split('}: ', 1)[1]}"
+    return text.replace("|", "/")
 
 
 def _count_parameter(params: list[str]) -> str | None:
@@ -268,8 +273,11 @@ def per_count(verdicts: list[PointVerdict], count: str, params: list[str]) -> li
         reached = [v for v in solved if v.soc_at_39nm is not None]
         if solved and not reached:
             line += " (the particles never grow to 39 nm: the cage stops them)"
-        if failed:
-            line += f"; {len(failed)} cells without a result ({'; '.join(label(v) for v in failed)}: {_one_line(failed[0].error)})"
+        reasons: dict[str, list[PointVerdict]] = {}
+        for v in failed:
+            reasons.setdefault(_one_line(v.error).split(" (")[0], []).append(v)
+        for reason, cells in reasons.items():
+            line += f"; no result for {', '.join(label(v) for v in cells)} ({reason})"
         out.append(line + ".")
     return out
 
