@@ -141,10 +141,15 @@ class Shape(abc.ABC):
         return tuple(out)
 
     @property
+    def pair_voids(self) -> dict[str, str]:
+        """The void each contact pair lies across."""
+        return dict(getattr(self.schema, "pair_voids", {}))
+
+    @property
     def contact_pair_surfaces(self) -> dict[str, tuple[int, int]]:
         """(slave, master) indices into :attr:`contact_surfaces` of every contact pair."""
         index = {(s.void, s.region): k for k, s in enumerate(self.contact_surfaces)}
-        voids = getattr(self.schema, "pair_voids", {})
+        voids = self.pair_voids
         return {pair: (index[voids[pair], slave], index[voids[pair], master]) for pair, slave, master in self.contact_pairs}
 
     @property

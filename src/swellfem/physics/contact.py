@@ -362,15 +362,18 @@ class ContactPair:
 
     def _slave_normals(self, xs, dxs, s_u) -> np.ndarray:
         """Outward unit normals (n, gdim) of the deformed slave surface at its points."""
-        T = np.einsum("njt,nkt->njk", dxs, self.s_edges)
-        if self.gdim == 2:
-            normal = np.stack([T[:, 1, 0], -T[:, 0, 0]], axis=1)
-        else:
-            normal = np.cross(T[:, :, 0], T[:, :, 1])
+        return self._outward_normals(self.slave.nodes[self.s_cell], s_u, xs, dxs, self.s_edges)
+
+    def _outward_normals(self, nodes, u_cells, x, dx, edges) -> np.ndarray:
+        """Outward unit normals (n, gdim) of a deformed surface at its points ``x``, away from
+        their cells' centroids (cells with geometry ``nodes`` and displacement ``u_cells``),
+        from the points' reference derivatives ``dx`` and their facets' ``edges``."""
+        T = np.einsum("njt,nkt->njk", dx, edges)
+        normal = np.stack([T[:, 1, 0], -T[:, 0, 0]], axis=1) if self.gdim == 2 else np.cross(T[:, :, 0], T[:, :, 1])
         normal /= np.linalg.norm(normal, axis=1)[:, None]
         k = self.tdim + 1  # the cell's vertices come first
-        centre = (self.slave.nodes[self.s_cell][:, :k, :self.gdim] + s_u[:, :k]).mean(axis=1)
-        normal[np.einsum("nj,nj->n", normal, xs - centre) < 0] *= -1.0
+        centre = (nodes[:, :k, :self.gdim] + u_cells[:, :k]).mean(axis=1)
+        normal[np.einsum("nj,nj->n", normal, x - centre) < 0] *= -1.0
         return normal
 
     def _project(self, xs: np.ndarray, ns: np.ndarray, cand: np.ndarray):
@@ -417,7 +420,7 @@ class ContactPair:
         # where the master faces the slave point (its outward normal against the slave's): the
         # normal line of a particle's point can meet the far wall of the cage behind it, or the
         # far side of a neighbour, where the surfaces cannot touch
-        facing = np.einsum("nj,nj->n", self._master_normals(nodes, u_cells, x, dx, edges), nrm) < 0.0
+        facing = np.einsum("nj,nj->n", self._outward_normals(nodes, u_cells, x, dx, edges), nrm) < 0.0
         hit &= facing.reshape(n, c)
         score = np.where(hit, np.abs(along).reshape(n, c) / scale, 1e6 + score)
         best = np.argmin(score, axis=1)
@@ -428,17 +431,6 @@ class ContactPair:
         missed = ~hit[np.arange(n), best]
         gap = np.where(missed, np.linalg.norm(x[pick] - xs, axis=1), along[pick])
         return gap, -ns, facets[pick], xi[pick]
-
-    def _master_normals(self, nodes, u_cells, x, dx, edges) -> np.ndarray:
-        """Outward unit normals (n, gdim) of the deformed master surface at its points ``x``
-        (away from their cells' centroids), from the points' reference derivatives ``dx`` and
-        their facets' ``edges``."""
-        T = np.einsum("njt,nkt->njk", dx, edges)
-        normal = np.stack([T[:, 1, 0], -T[:, 0, 0]], axis=1) if self.gdim == 2 else np.cross(T[:, :, 0], T[:, :, 1])
-        normal /= np.linalg.norm(normal, axis=1)[:, None]
-        k = self.tdim + 1  # the cell's vertices come first
-        centre = (nodes[:, :k, :self.gdim] + u_cells[:, :k]).mean(axis=1)
-        return normal * np.where(np.einsum("nj,nj->n", normal, x - centre) < 0.0, -1.0, 1.0)[:, None]
 
     # --- forces ---------------------------------------------------------------------------------
 

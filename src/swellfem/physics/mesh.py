@@ -56,11 +56,6 @@ class LoadedMesh:
             out[surface.void] = out.get(surface.void, ()) + (contact_surface_tag(k),)
         return out
 
-    @property
-    def pair_voids(self) -> dict[str, str]:
-        """The void each contact pair lies across."""
-        return dict(getattr(self.shape.schema, "pair_voids", {}))
-
     surface_tag = SURFACE_TAG
     cavity_tag = CAVITY_TAG
     axis_tag = AXIS_TAG

@@ -336,7 +336,7 @@ class MechanicsProblem:
         :meth:`.contact.ContactPair.measures`) and the volume left of the void it lies across
         (nm^3, whole particle)."""
         out = {}
-        voids = self.loaded.pair_voids
+        voids = self.loaded.shape.pair_voids
         for pair in self.contacts:
             values = pair.measures()
             values["void_volume_nm3"] = self.void_volume(voids[pair.name])

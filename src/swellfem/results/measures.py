@@ -493,9 +493,9 @@ class StageEvaluator:
         of its outline measures; nm^3, whole particle), and its change (percent). Without voids
         the solid volume and its apparent expansion."""
         problem = self.problem
-        voids = {void: problem.void_volume(void) for void in problem.void_volume_reference} if problem.contacts else {}
-        enclosed = deformed + sum(voids.values())
-        enclosed0 = volume + sum(problem.void_volume_reference.get(name, 0.0) for name in voids)
+        references = problem.void_volume_reference if problem.contacts else {}  # per void, as meshed
+        enclosed = deformed + sum(problem.void_volume(void) for void in references)
+        enclosed0 = volume + sum(references.values())
         return {"enclosed_volume_nm3": enclosed, "enclosed_volume_expansion_percent": 100.0 * (enclosed / enclosed0 - 1.0)}
 
     def evaluate(self) -> dict:

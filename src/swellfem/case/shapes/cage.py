@@ -44,20 +44,29 @@ EVEN_DIRECTIONS: dict[int, list[tuple[float, float, float]]] = {
 NEIGHBOUR_REACH = 1.5
 
 
-def _half_angle(count: int) -> float:
-    """Half the angle between nearest neighbours of the even arrangement of ``count`` (>= 2)."""
+def _unit_directions(count: int) -> np.ndarray:
+    """The unit directions (count, 3) of the even arrangement of ``count`` particles (>= 2);
+    ValueError where there is none."""
+    if count not in EVEN_DIRECTIONS:
+        raise ValueError(f"an even arrangement is defined for {', '.join(map(str, EVEN_DIRECTIONS))} particles, "
+                         f"not {count}: list positions or set arrangement = \"random\"")
     u = np.array(EVEN_DIRECTIONS[count], float)
-    u /= np.linalg.norm(u, axis=1)[:, None]
-    cosines = (u @ u.T)[~np.eye(count, dtype=bool)]
+    return u / np.linalg.norm(u, axis=1)[:, None]
+
+
+def _half_angle(u: np.ndarray) -> float:
+    """Half the angle between the nearest of the unit directions ``u``."""
+    cosines = (u @ u.T)[~np.eye(len(u), dtype=bool)]
     return 0.5 * math.acos(float(np.clip(cosines.max(), -1.0, 1.0)))
 
 
 def even_cage_radius_min(count: int, radius: float) -> float:
     """The smallest inner radius of a cage that holds ``count`` particles of ``radius`` set
-    evenly without touching (nm): a (1 + sin(theta / 2)) / sin(theta / 2), ``radius`` for one."""
+    evenly without touching (nm): a (1 + sin(theta / 2)) / sin(theta / 2), ``radius`` for one.
+    ValueError where no even arrangement of ``count`` exists."""
     if count == 1:
         return radius
-    s = math.sin(_half_angle(count))
+    s = math.sin(_half_angle(_unit_directions(count)))
     return radius * (1 + s) / s
 
 
@@ -66,14 +75,10 @@ def even_arrangement(count: int, inner_radius: float) -> list[tuple[float, float
     of a regular arrangement with nearest-neighbour angle theta, at the distance
     d = b / (1 + sin(theta / 2)) from the centre, where a particle that reaches its cage
     (radius b - d) reaches its nearest neighbours too (d sin(theta / 2)). One particle: the centre."""
-    if count not in EVEN_DIRECTIONS:
-        raise ValueError(f"an even arrangement is defined for {', '.join(map(str, EVEN_DIRECTIONS))} particles, "
-                         f"not {count}: list positions or set arrangement = \"random\"")
     if count == 1:
         return [(0.0, 0.0, 0.0)]
-    u = np.array(EVEN_DIRECTIONS[count], float)
-    u /= np.linalg.norm(u, axis=1)[:, None]
-    d = inner_radius / (1 + math.sin(_half_angle(count)))
+    u = _unit_directions(count)
+    d = inner_radius / (1 + math.sin(_half_angle(u)))
     return [tuple(float(x) for x in d * v) for v in u]
 
 
@@ -162,8 +167,6 @@ class ParticlesInCage(HostWithParticles):
         tol = 1e-6 * p.radius
         if p.positions is None and self.arrangement == "even":
             n = int(p.count)
-            if n not in EVEN_DIRECTIONS:
-                even_arrangement(n, 1.0)  # raises: no such arrangement
             b_min = even_cage_radius_min(n, p.radius)
             if self.cavity_radius_nm <= b_min * (1 + 1e-6):
                 raise ValueError(f"{n} particles of radius {p.radius:g} nm set evenly need a cage of inner radius above "
