@@ -136,6 +136,7 @@ def test_failed_solve_leaves_no_outdir_and_keeps_earlier_result(lame_case, tmp_p
                           "--overwrite", env=env)
     assert failed.returncode == 3, failed.stderr
     assert "did not converge" in failed.stderr and "Traceback" not in failed.stderr
+    assert "stage 0 (SOC 0.00 -> 1.00) not solved" in failed.stderr  # which stage failed
     assert (out / "summary.json").read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["result"]
     fresh = tmp_path / "fresh"

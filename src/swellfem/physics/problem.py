@@ -229,14 +229,16 @@ class MechanicsProblem:
         of the contact multipliers (each followed by Newton again) until no surface penetrates
         the other by more than its tolerance. The solves between updates stop at
         :attr:`update_rtol` of their own first residual (the update after them moves the state
-        anyway: inexact Uzawa); the last one is taken to the tolerance of the load (``rtol`` of
-        the increment's first residual). Raises NewtonFailure / ContactError."""
+        anyway: inexact Uzawa), and so does the first one when a surface is in contact already
+        (its multipliers will be updated); the last one is taken to the tolerance of the load
+        (``rtol`` of the increment's first residual). Raises NewtonFailure / ContactError."""
         opts = self.newton_options
-        iterations, residuals = newton(self._evaluate_laws, self._residual_norm, self._correct, opts,
-                                       self.load_scale, backtrack=self._backtrack)
-        self.first_newton_iterations = iterations  # what the increment rule judges the step by
         between = dataclasses.replace(opts, rtol=max(opts.rtol, self.update_rtol))
-        loose = False
+        # in contact already: the multipliers will be updated, so this solve is one between updates
+        loose = any(bool(pair.multiplier.any()) for pair in self.contacts)
+        iterations, residuals = newton(self._evaluate_laws, self._residual_norm, self._correct,
+                                       between if loose else opts, self.load_scale, backtrack=self._backtrack)
+        self.first_newton_iterations = iterations  # what the increment rule judges the step by
         for _ in range(self.max_augmentations):
             if not any([pair.augment() for pair in self.contacts]):  # every pair on every rank
                 break
@@ -632,9 +634,12 @@ class MechanicsProblem:
         trace = {pair.name: [(0.0, self._last_gap[pair.name])] for pair in self.contacts
                  if pair.name in self._last_gap and not self._closed.get(pair.name)}
         # the predictor: the first iterate of an increment moves on along the last accepted
-        # increment's displacement (scaled to the new width); not across a stage's start, not
-        # with contact (an extrapolated surface may pass through the other)
-        last_move, last_width, predict = None, 0.0, opts.predictor and not self.contacts
+        # increment's displacement (scaled to the new width); not across a stage's start. With
+        # contact too: the penalty pushes back an extrapolated surface that passes the other, and
+        # a converged state is checked (ContactPair.check_penetration). Without it the first
+        # iterate of a plastic particle in contact unloads half its yielded points and Newton
+        # needs 8-11 iterations (docs/solvers.md)
+        last_move, last_width, predict = None, 0.0, opts.predictor
         while done < 1.0 - 1e-12:
             step = self._towards_onset(done, step, trace)
             end = min(1.0, done + step)

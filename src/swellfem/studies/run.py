@@ -96,6 +96,7 @@ def build_problem(case: Case, comm=None, timing: dict | None = None):
 def solve_case(case: Case, field_dir: Path | None = None, comm=None, log=print) -> dict:
     """Solve every stage of ``case``; returns the summary dict. Writes fields to ``field_dir``."""
     from .._backend import MPI
+    from ..physics.solver import SolverError
     from ..potassiation.stages import StageDriver
     from ..results.measures import StageEvaluator
 
@@ -140,7 +141,11 @@ def solve_case(case: Case, field_dir: Path | None = None, comm=None, log=print) 
     for info in driver.stages():
         interrupt.check()
         t0 = time.perf_counter()
-        solved = problem.solve()
+        try:
+            solved = problem.solve()
+        except SolverError as exc:  # which stage did not reach its SOC
+            raise SolverError(f"stage {info.index} (SOC {soc_text(soc_before)} -> {soc_text(info.soc)}) "
+                              f"not solved: {exc}") from None
         solve_s += time.perf_counter() - t0
         t0 = time.perf_counter()
         result = evaluator.evaluate()
