@@ -81,6 +81,10 @@ def test_particles_per_cage_and_cells_that_cannot_be_built(tmp_path):
             w.writerow(["2", "0.9", "ok", "", soc, bi, cell, ratio, ratio / 2])
     rows = list(csv.DictReader((tmp_path / "results.csv").open()))
     rows[2]["error"] = "geometry = {'type': 'particles-in-cage'}: 2 particles of radius 13 nm set evenly need a cage of inner radius above 26 nm"
+    rows.append({**rows[2], "void fraction": "0.8",  # a cell that did not solve: its stage and why, not its particulars
+                 "error": "SolverError: stage 10 (SOC 0.90 -> 1.00) not solved: Newton did not converge at the smallest "
+                          "load increment (0.00027 of the stage, at 0.237 of the way): no convergence in 12 iterations "
+                          "(residual 27.9 from 599)"})
     with (tmp_path / "results.csv").open("w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=cols)
         w.writeheader()
@@ -95,3 +99,5 @@ def test_particles_per_cage_and_cells_that_cannot_be_built(tmp_path):
     assert "- 2 per cage: not reproduced by any of the 1 solved cells (the particles never grow to 39 nm" in text
     assert "; no result for void fraction 0.7 (geometry: 2 particles of radius 13 nm set evenly need a cage" in text
     assert "| 2 | 0.7 | no result: geometry" in text
+    assert ("; no result for void fraction 0.8 (SolverError: stage 10 not solved: Newton did not converge at the smallest "
+            "load increment: no convergence in 12 iterations)") in text

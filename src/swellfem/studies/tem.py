@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -249,6 +250,14 @@ def _one_line(text: str) -> str:
     return text.replace("|", "/")
 
 
+def _reason(error: str) -> str:
+    """Why a cell has no result, alike for alike cells: its one line without the parenthesised
+    particulars and what follows a "; " (the cell's own sizes), e.g. "SolverError: stage 10 not
+    solved: Newton did not converge at the smallest load increment: ...", "geometry: 2 particles
+    ... need a cage of inner radius above 26 nm"."""
+    return re.sub(r" \([^()]*\)", "", _one_line(error)).split("; ")[0]
+
+
 def _count_parameter(params: list[str]) -> str | None:
     """The swept parameter that is the number of particles per cage (labelled ``particles...``)."""
     return next((p for p in params if p.lower().startswith("particles")), None)
@@ -275,7 +284,7 @@ def per_count(verdicts: list[PointVerdict], count: str, params: list[str]) -> li
             line += " (the particles never grow to 39 nm: the cage stops them)"
         reasons: dict[str, list[PointVerdict]] = {}
         for v in failed:
-            reasons.setdefault(_one_line(v.error).split(" (")[0], []).append(v)
+            reasons.setdefault(_reason(v.error), []).append(v)
         for reason, cells in reasons.items():
             line += f"; no result for {', '.join(label(v) for v in cells)} ({reason})"
         out.append(line + ".")
