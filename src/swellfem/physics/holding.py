@@ -27,6 +27,10 @@ would slide back towards the centre; the body force models what keeps it where i
 contact with the electrode, carbon bridges), and the net contact force it carries is reported
 (``net_force_nN``).
 
+The free bodies' held rigid motions (:mod:`.mechanisms`, full 3D) border the same system: their
+multipliers dlambda join dc as unknowns, their load vectors M join the columns B_f, and their
+rows M^T (x0 + X [dc; dlambda]) = M^T u join S (the constraints hold after each correction).
+
 Units: forces MPa nm^2 (1e-3 nN), body force MPa / nm.
 """
 
@@ -51,10 +55,14 @@ class _HeldBody:
 class RigidHolding:
     """The body forces that hold each body in place (see the module docstring)."""
 
-    def __init__(self, problem, bodies: list, supports: list[list[tuple[np.ndarray, int]]], bcs: list):
+    def __init__(self, problem, bodies: list, supports: list[list[tuple[np.ndarray, int]]], bcs: list,
+                 held_motions=None):
         """``bodies``: the held bodies (:class:`~swellfem.geometry.shape.Body`, not the free
         ones); ``supports``: per body its point supports as (local dofs, component); ``bcs``:
-        every Dirichlet condition (the supports' included)."""
+        every Dirichlet condition (the supports' included); ``held_motions``: the constraints of
+        the free bodies' held rigid motions (:class:`~.mechanisms.HeldMotions`), whose multipliers
+        join the bordered system (:meth:`solve`)."""
+        self.held_motions = held_motions
         import dolfinx.fem as fem
         import ufl
 
@@ -126,11 +134,13 @@ class RigidHolding:
             fem_petsc.set_bc(vec, bcs)
             self.load_vectors.append(vec)
         self._support_load = PBs
-        # the same as the columns of a dense matrix (one application of the factorisation to all)
-        self._loads = PETSc.Mat().createDense(((n_owned, None), (None, self.n_modes)), comm=self.comm)
+        # the same as the columns of a dense matrix (one application of the factorisation to
+        # all), followed by the held motions' constraints' load vectors M_j
+        self._columns = self.load_vectors + (held_motions.load_vectors if held_motions is not None else [])
+        self._loads = PETSc.Mat().createDense(((n_owned, None), (None, len(self._columns))), comm=self.comm)
         self._loads.setUp()
         columns = self._loads.getDenseArray(readonly=False)
-        for k, vec in enumerate(self.load_vectors):
+        for k, vec in enumerate(self._columns):
             columns[:, k] = vec.array_r
         self._loads.assemble()
         self.reactions = np.zeros(self.n_modes)  # generalised reactions Q of the last residual
@@ -194,36 +204,51 @@ class RigidHolding:
         iterations = linear_solver.solve_newton(A, b, x, pattern_changed=True)  # x0 = J_ff^-1 R_f
         X = self._loads.duplicate()
         linear_solver.ksp.getPC().matApply(self._loads, X)  # X = J_ff^-1 B_f (this Jacobian's factorisation)
-        S = self._support_action(Js, X) - self._support_load
+        n = self.n_modes
+        S = self._support_action(Js, X)
+        S[:, :n] -= self._support_load
+        rhs = self.reactions - self._support_action(Js, x)
+        if self.held_motions is not None:  # their rows: M^T du = g, the constraints met after the step
+            M = self.held_motions.load_vectors
+            local = np.array([vec.array_r for vec in M]) @ X.getDenseArray()
+            S = np.vstack([S, self.comm.allreduce(local, op=MPI.SUM)])
+            rhs = np.concatenate([rhs, self.held_motions.constraint_values() - np.array([vec.dot(x) for vec in M])])
         X.destroy()
         column = x.duplicate()
-        rhs = self.reactions - self._support_action(Js, x)
         try:
-            dc = np.linalg.solve(S, rhs)
+            step = np.linalg.solve(S, rhs)
         except np.linalg.LinAlgError:
-            dc = np.linalg.lstsq(S, rhs, rcond=None)[0]
+            step = np.linalg.lstsq(S, rhs, rcond=None)[0]
         column.set(0.0)
-        column.maxpy(dc, self.load_vectors)
+        column.maxpy(step, self._columns)
         z = x.duplicate()
-        iterations += linear_solver.resolve(column, z)  # J_ff^-1 B_f dc
+        iterations += linear_solver.resolve(column, z)  # J_ff^-1 (B_f dc + M dlambda)
         x.axpy(1.0, z)
         column.destroy()
         z.destroy()
-        self._step = dc
+        self._step = step[:n]
+        if self.held_motions is not None:
+            self.held_motions.set_step(step[n:])
         return iterations
 
     def apply(self, fraction: float = 1.0) -> None:
         """c <- c - fraction dc (the last correction; a negative fraction takes part of it back)."""
         for c, dc in zip((c for body in self.bodies for c in body.coefficients), self._step):
             c.value = float(c.value) - fraction * dc
+        if self.held_motions is not None:
+            self.held_motions.apply(fraction)
 
     def state(self) -> list[np.ndarray]:
-        return [np.array([float(c.value) for c in body.coefficients]) for body in self.bodies]
+        """The body forces' coefficients per body, then the held motions' multipliers."""
+        out = [np.array([float(c.value) for c in body.coefficients]) for body in self.bodies]
+        return out + ([self.held_motions.state()] if self.held_motions is not None else [])
 
     def restore(self, saved: list[np.ndarray]) -> None:
         for body, values in zip(self.bodies, saved):
             for c, value in zip(body.coefficients, values):
                 c.value = value
+        if self.held_motions is not None:
+            self.held_motions.restore(saved[-1])
 
     def destroy(self) -> None:
         for vec in self.load_vectors:

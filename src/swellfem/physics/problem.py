@@ -40,6 +40,7 @@ import ufl
 from .._backend import MPI, PETSc, dolfinx
 from .contact import ContactError, ContactPair
 from .holding import RigidHolding
+from .mechanisms import HeldMotions
 from .kinematics import SmallStrain
 from .laws import InvertedElementError, LawContext, MaterialLaw, QuadratureLaw, RegionMaterial, build_laws
 from .mesh import LoadedMesh
@@ -186,11 +187,17 @@ class MechanicsProblem:
     def _setup_nonlinear(self) -> None:
         du, v = ufl.TrialFunction(self.V), ufl.TestFunction(self.V)
         cavity = self._cavity_work(v)
+        #: the free bodies' rigid motions that no contact holds (or their arrangement's symmetry
+        #: excludes), held at zero exactly in full 3D (the axisymmetric meridian and the octant
+        #: have none of them)
+        held = self.loaded.shape.held_motions if self.formulation == "3d" and self._holds else []
+        self.held_motions = HeldMotions(self, held, self.bcs) if held else None
         #: body forces that carry what contact pushes a body by (not its point supports)
         self.holding = RigidHolding(self, [b for b in self.loaded.shape.bodies if not b.free], self._supports,
-                                    self.bcs) if self._holds else None
+                                    self.bcs, held_motions=self.held_motions) if self._holds else None
         holding = self.holding.work if self.holding is not None else 0
-        self.residual_form = fem.form(sum(law.residual(v) for law in self.laws) + cavity + holding)
+        motions = self.held_motions.work if self.held_motions is not None else 0
+        self.residual_form = fem.form(sum(law.residual(v) for law in self.laws) + cavity + holding + motions)
         jacobian = sum(law.jacobian(du, v) for law in self.laws)
         if isinstance(cavity, ufl.Form) and self.kinematics_kind == "finite":
             jacobian = jacobian + ufl.derivative(cavity, self.u, du)  # the follower load's stiffness
@@ -722,6 +729,8 @@ class MechanicsProblem:
         self.linear_solver.destroy()
         if self.holding is not None:
             self.holding.destroy()
+        if getattr(self, "held_motions", None) is not None:
+            self.held_motions.destroy()
         self.A.destroy()
         self.b.destroy()
 

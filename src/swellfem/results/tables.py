@@ -35,6 +35,9 @@ def flatten_stage(stage: dict) -> dict[str, Any]:
         for m, v in metrics.items():
             if isinstance(v, (int, float)):
                 row[f"contact:{pair}.{m}"] = v
+    for body, metrics in (stage.get("free_bodies") or {}).items():
+        for m, v in metrics.items():
+            row[f"free:{body}.{m}"] = v
     row["particle.apparent_volume_expansion_percent"] = stage["apparent_volume_expansion_percent"]
     row["particle.enclosed_volume_expansion_percent"] = stage.get("enclosed_volume_expansion_percent")  # absent from points an earlier swellfem solved
     row["particle.strain_energy_aJ"] = stage["strain_energy_aJ"]

@@ -157,6 +157,8 @@ def solve_case(case: Case, field_dir: Path | None = None, comm=None, log=print) 
                  "load_cutbacks": solved.cutbacks}
         if problem.contacts:
             stage["contact"] = contact_summary(problem, soc_before, info.soc)
+        if getattr(problem, "held_motions", None) is not None:  # what holds the free bodies' rigid motions
+            stage["free_bodies"] = problem.held_motions.measures()
         soc_before = info.soc
         stages.append(stage)
         core = next(iter(result["regions"]))
