@@ -186,6 +186,25 @@ def test_full_3d_holds_only_the_motions_contact_leaves_free():
         listed.destroy()
 
 
+def test_a_lopsided_hold_is_not_a_result():
+    """The held motions need no force in the exact solution: where they carry more than 10 %
+    of what presses a particle the stage has no valid result. Measured values: two particles in
+    3D (2 nm wall elements) pass; four set evenly (2 nm), where only two of the six neighbour
+    pairs touched, are refused; before contact round-off is no force."""
+    from swellfem.physics.mechanisms import unresolved_holds
+
+    two = {"p[0]|cage": {"contact_force_nN": 3.807}, "p[1]|cage": {"contact_force_nN": 3.806},
+           "p[1]|p[0]": {"contact_force_nN": 3.809}}
+    assert unresolved_holds({"p[0]": {"constraint_force_nN": 0.175}, "p[1]": {"constraint_force_nN": 0.091}}, two) is None
+    four = {"p[0]|cage": {"contact_force_nN": 6.403}, "p[2]|p[0]": {"contact_force_nN": 7.809},
+            "p[1]|p[0]": {"contact_force_nN": 0.0}, "p[3]|p[0]": {"contact_force_nN": 0.0},
+            "p[1]|cage": {"contact_force_nN": 6.536}, "p[3]|p[1]": {"contact_force_nN": 7.678}}
+    why = unresolved_holds({"p[0]": {"constraint_force_nN": 4.547}, "p[1]": {"constraint_force_nN": 4.226}}, four)
+    assert why.startswith("free particles p[0], p[1] held by 4.23-4.55 nN") and "30%-32% of the contact force" in why
+    assert unresolved_holds({"p[0]": {"constraint_force_nN": 1e-9}}, {"p[0]|cage": {"contact_force_nN": 0.0}}) is None
+    assert "unbounded" in unresolved_holds({"p[0]": {"constraint_force_nN": 0.01}}, {"p[0]|cage": {"contact_force_nN": 0.0}})
+
+
 @pytest.mark.slow
 def test_two_particles_in_full_3d_match_the_axisymmetric_cage():
     """Full 3D (4 nm elements, 2 nm at the walls; 6.5 min) against the axisymmetric cage

@@ -43,6 +43,42 @@ from dolfinx.fem import petsc as fem_petsc  # noqa: E402
 
 #: modes whose Gram eigenvalue is below this fraction of the largest are dependent on the others
 DEPENDENT_MODE_RATIO = 1e-9
+#: a free body whose held motions carry more than this fraction of the contact force on it has
+#: no valid result (:func:`unresolved_holds`)
+HELD_FORCE_LIMIT = 0.1
+#: held forces below this (nN) are round-off (a body that touches nothing)
+HELD_FORCE_FLOOR_NN = 1e-6
+
+
+def unresolved_holds(free_bodies: dict[str, dict], contact: dict[str, dict]) -> str | None:
+    """Why the held motions of free bodies invalidate a solved stage, in one line (None: they do not).
+
+    ``free_bodies``: :meth:`HeldMotions.measures`; ``contact``: per pair ``"<slave>|<master>"``
+    its ``contact_force_nN``. The exact solution needs no force to hold these motions; where
+    their force exceeds :data:`HELD_FORCE_LIMIT` of the contact force that presses a body (summed
+    over the pairs it belongs to), the discrete contact is lopsided (e.g. only some of a particle's
+    neighbours touch it) and the hold, not the contact, sets the result."""
+    bodies, forces, shares = [], [], []
+    for body, held in sorted(free_bodies.items()):
+        force = held["constraint_force_nN"]
+        pressed = sum(values.get("contact_force_nN", 0.0) for pair, values in contact.items()
+                      if body in pair.split("|"))
+        if force > HELD_FORCE_LIMIT * pressed + HELD_FORCE_FLOOR_NN:
+            bodies.append(body)
+            forces.append(force)
+            shares.append(force / pressed if pressed > 0 else float("inf"))
+    if not bodies:
+        return None
+
+    def span(values, fmt):
+        low, high = fmt(min(values)), fmt(max(values))
+        return low if low == high else f"{low}-{high}"
+
+    share = span(shares, lambda x: f"{x:.0%}") if max(shares) < float("inf") else "unbounded"
+    return (f"free particle{'s' if len(bodies) > 1 else ''} {', '.join(bodies)} held by "
+            f"{span(forces, lambda x: f'{x:.3g}')} nN against motions that contact leaves free, {share} of the "
+            f"contact force on {'them' if len(bodies) > 1 else 'it'} (at most {HELD_FORCE_LIMIT:.0%}): the mesh does "
+            f"not resolve the contacts evenly (refine mesh.interface_size)")
 
 
 class HeldMotions:

@@ -96,6 +96,7 @@ def build_problem(case: Case, comm=None, timing: dict | None = None):
 def solve_case(case: Case, field_dir: Path | None = None, comm=None, log=print) -> dict:
     """Solve every stage of ``case``; returns the summary dict. Writes fields to ``field_dir``."""
     from .._backend import MPI
+    from ..physics.mechanisms import unresolved_holds
     from ..physics.solver import SolverError
     from ..potassiation.stages import StageDriver
     from ..results.measures import StageEvaluator
@@ -159,6 +160,10 @@ def solve_case(case: Case, field_dir: Path | None = None, comm=None, log=print) 
             stage["contact"] = contact_summary(problem, soc_before, info.soc)
         if getattr(problem, "held_motions", None) is not None:  # what holds the free bodies' rigid motions
             stage["free_bodies"] = problem.held_motions.measures()
+            unresolved = unresolved_holds(stage["free_bodies"], stage.get("contact", {}))
+            if unresolved:  # the hold, not the contact, would set this result
+                raise SolverError(f"stage {info.index} (SOC {soc_text(soc_before)} -> {soc_text(info.soc)}) "
+                                  f"has no valid result: {unresolved}")
         soc_before = info.soc
         stages.append(stage)
         core = next(iter(result["regions"]))
