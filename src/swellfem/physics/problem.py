@@ -158,6 +158,7 @@ class MechanicsProblem:
         self._setup_springs()
         self.contacts = self._contact_pairs(regions)
         self.holding: RigidHolding | None = None
+        self.held_motions: HeldMotions | None = None  # set on the nonlinear path in full 3D
         self._void_volume_forms: dict[str, object] = {}
         self._void_volumes: dict[str, tuple[int, float]] = {}  # per void: (solves, its volume then)
         self._solves = 0  # calls of solve(): the displacement changes only there
@@ -729,7 +730,7 @@ class MechanicsProblem:
         self.linear_solver.destroy()
         if self.holding is not None:
             self.holding.destroy()
-        if getattr(self, "held_motions", None) is not None:
+        if self.held_motions is not None:
             self.held_motions.destroy()
         self.A.destroy()
         self.b.destroy()

@@ -158,7 +158,7 @@ def solve_case(case: Case, field_dir: Path | None = None, comm=None, log=print) 
                  "load_cutbacks": solved.cutbacks}
         if problem.contacts:
             stage["contact"] = contact_summary(problem, soc_before, info.soc)
-        if getattr(problem, "held_motions", None) is not None:  # what holds the free bodies' rigid motions
+        if problem.held_motions is not None:  # what holds the free bodies' rigid motions
             stage["free_bodies"] = problem.held_motions.measures()
             unresolved = unresolved_holds(stage["free_bodies"], stage.get("contact", {}))
             if unresolved:  # the hold, not the contact, would set this result
