@@ -185,6 +185,21 @@ def test_variants_of_the_znse_comparison():
     assert {c.model.kinematics for _, c in models} == {"small"}
 
 
+def test_a_case_that_two_variants_share_is_solved_once():
+    """The bare particle under the three finite-strain variants is one case (they differ only in
+    shells it has not); every model with shells, and the small-strain bare particle, is its own."""
+    from swellfem.studies.compare import _same_solves
+    from swellfem.studies.comparison import solve_key
+
+    _, runs = load_variants(COMPARISON)
+    same = _same_solves(runs)
+    assert same == {("shells-take-up-K", "ZnSe"): ("shells-as-they-are", "ZnSe"),
+                    ("finite-plastic", "ZnSe"): ("shells-as-they-are", "ZnSe")}
+    # a material the model uses does count
+    _, (yielding,) = load_variants(COMPARISON, ['materials.ZnSe.yield_strength="2 GPa"'], select=["finite-plastic"])
+    assert solve_key(yielding.models[0][1]) != solve_key(runs[0].models[0][1])
+
+
 def test_bad_variants(tmp_path):
     text = COMPARISON.read_text()
     for m in MODEL_FILES:
@@ -238,6 +253,8 @@ def test_variants_layout_and_table(compared_variants):
     rows = _rows(out / "comparison.csv")
     assert list(rows[0])[:2] == ["variant", "model"]
     assert len(rows) == 4 * 3 * 2
+    bare = {r["variant"]: {k: x for k, x in r.items() if k != "variant"} for r in rows if r["model"] == "ZnSe" and r["soc"] == "1"}
+    assert bare["shells-take-up-K"] == bare["finite-plastic"] == bare["shells-as-they-are"] != bare["small-elastic"]
     assert list(dict.fromkeys(r["variant"] for r in rows)) == VARIANTS  # the headline first
     assert {r["soc"] for r in rows} == {"0.4", "1"}  # --set applies under every variant
     record = json.loads((out / "comparison.json").read_text())
@@ -257,6 +274,11 @@ def test_variants_layout_and_table(compared_variants):
         assert (d / "report.md").read_text().startswith(f"# ZnSe double-carbon confinement: {v}")
         for label in ("ZnSe", "ZnSe_i-NMC", "ZnSe_i-NMC_o-rGO"):
             summary = json.loads((d / "models" / label / "summary.json").read_text())
+            # the bare particle has no shells: it is solved once for the variants that differ only there
+            copied = label == "ZnSe" and v in ("shells-take-up-K", "finite-plastic")
+            assert summary.get("same_solution_as") == ({"variant": "shells-as-they-are", "model": "ZnSe"}
+                                                       if copied else None), (v, label)
+            assert (d / "models" / label / "fields" / "fields.pvd").is_file()
             assert summary["case"]["kinematics"] == ("small" if v == "small-elastic" else "finite")
             assert summary["mesh"]["size_nm"] == 10.0
             eps_p = max(st["regions"]["ZnSe"]["equivalent_plastic_strain_max"] for st in summary["stages"])

@@ -13,13 +13,16 @@ The models run one after the other (each on all MPI ranks under ``mpiexec``), or
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+import shutil
 import time
 from pathlib import Path
 
 from .. import __version__
 from ..formatting import soc_text
-from .comparison import Variant, claim_checks, load_variants, slug, table_rows, to_csv, to_markdown, variant_table
+from .comparison import (Variant, claim_checks, load_variants, slug, solve_key, table_rows, to_csv, to_markdown,
+                         variant_table)
 from ..results import atomic_directory, write_json
 
 
@@ -91,10 +94,12 @@ def _model_dir(ctx: _Context, v: Variant, label: str) -> Path:
 
 
 def _run_serially(ctx: _Context, runs: list[Variant], comm, log) -> tuple[dict, dict]:
-    """Every model of every variant on all ranks, then each variant's outputs (rank 0)."""
+    """Every model of every variant on all ranks (a case solved once: see :func:`_same_solves`),
+    then each variant's outputs (rank 0)."""
     from .run import solve_case
 
     solved = {}
+    same = _same_solves(runs)
     for v in runs:
         if v.label is not None:
             log(f"variant {v.label}{' (headline)' if v.headline else ''}: {v.description or ', '.join(v.set)}")
@@ -102,6 +107,12 @@ def _run_serially(ctx: _Context, runs: list[Variant], comm, log) -> tuple[dict, 
             d = _model_dir(ctx, v, label)
             if comm.rank == 0:
                 d.mkdir(parents=True, exist_ok=True)
+            if (v.label, label) in same:
+                original = same[(v.label, label)]
+                if comm.rank == 0:
+                    solved[(v.label, label)] = _copy_solution(ctx, runs, original, solved[original], v, label)
+                log(f"{label}: the same case as {_name(*original)}; its result is copied")
+                continue
             solved[(v.label, label)] = solve_case(case, field_dir=d / "fields", comm=comm, log=log)
     summaries, records = {}, {}
     if comm.rank == 0:
@@ -109,6 +120,40 @@ def _run_serially(ctx: _Context, runs: list[Variant], comm, log) -> tuple[dict, 
             summaries[v.label] = _keep_summaries(ctx, v, {label: solved[(v.label, label)] for label, _ in v.models})
             records[v.label] = _write_variant(ctx, _light(v), summaries[v.label], log)
     return summaries, records
+
+
+def _same_solves(runs: list[Variant]) -> dict[tuple, tuple]:
+    """(variant, model) -> the (variant, model) solved before it whose case is the same
+    (:func:`~swellfem.studies.comparison.solve_key`): e.g. the bare particle under variants that
+    differ only in its shells. Each such model is solved once and its result copied."""
+    first: dict[str, tuple] = {}
+    same = {}
+    for v in runs:
+        for label, case in v.models:
+            key = solve_key(case)
+            if key in first:
+                same[(v.label, label)] = first[key]
+            else:
+                first[key] = (v.label, label)
+    return same
+
+
+def _name(variant: str | None, label: str) -> str:
+    return f"{variant} / {label}" if variant is not None else label
+
+
+def _copy_solution(ctx: _Context, runs: list[Variant], original: tuple, summary: dict, v: Variant,
+                   label: str) -> dict:
+    """The solved model ``original`` (its ``summary``), as the result of ``label`` under ``v``
+    (the same case): its fields are copied into that model's folder and the summary says
+    whose solve it is (``same_solution_as``)."""
+    source = next(w for w in runs if w.label == original[0])
+    fields = _model_dir(ctx, source, original[1]) / "fields"
+    if fields.is_dir():
+        shutil.copytree(fields, _model_dir(ctx, v, label) / "fields", dirs_exist_ok=True)
+    out = copy.deepcopy(summary)
+    out["same_solution_as"] = {"variant": original[0], "model": original[1]}
+    return out
 
 
 def _keep_summaries(ctx: _Context, v: Variant, summaries: dict) -> dict:
@@ -148,27 +193,35 @@ def _run_in_workers(ctx: _Context, runs: list[Variant], log, workers: int) -> tu
     from .sweep_run import _die_with_parent
 
     tasks = [(v, label, case) for v in runs for label, case in v.models]
-    order = sorted(range(len(tasks)), key=lambda i: -_cost(tasks[i][2]))
+    same = _same_solves(runs)
+    index = {(v.label, label): i for i, (v, label, _) in enumerate(tasks)}
+    copies: dict[int, list[int]] = {}  # a solved task -> the tasks whose case is the same
+    for key, original in same.items():
+        copies.setdefault(index[original], []).append(index[key])
+    order = sorted((i for i in range(len(tasks)) if (tasks[i][0].label, tasks[i][1]) not in same),
+                   key=lambda i: -_cost(tasks[i][2]))
     n = len(tasks)
-    log(f"{n} models ({len(runs)} variant{'s' if len(runs) > 1 else ''}) in {min(workers, n)} worker processes")
+    log(f"{n} models ({len(runs)} variant{'s' if len(runs) > 1 else ''}) in {min(workers, len(order))} worker processes"
+        + (f", {len(order)} solves ({len(same)} the same case as another variant's)" if same else ""))
     done: queue.Queue = queue.Queue()
     solved: dict = {}
     summaries: dict = {}
     records: dict = {}
     t0 = time.perf_counter()
     ctx_pool = multiprocessing.get_context("spawn")
-    with ctx_pool.Pool(processes=min(workers, n), initializer=_die_with_parent) as pool:
+    with ctx_pool.Pool(processes=min(workers, len(order)), initializer=_die_with_parent) as pool:
 
         def submit(fn, args, tag):
             pool.apply_async(fn, args, callback=lambda r: done.put((tag, r, None)),
                              error_callback=lambda e: done.put((tag, None, e)))
 
+        for i in range(n):
+            _model_dir(ctx, tasks[i][0], tasks[i][1]).mkdir(parents=True, exist_ok=True)
         for i in order:
             v, label, _ = tasks[i]
-            d = _model_dir(ctx, v, label)
-            d.mkdir(parents=True, exist_ok=True)
-            submit(_solve_task, ((ctx.case_files[label], list(v.overrides), str(d)),), ("solve", i))
-        outstanding = n
+            submit(_solve_task, ((ctx.case_files[label], list(v.overrides), str(_model_dir(ctx, v, label))),),
+                   ("solve", i))
+        outstanding = len(order)
         finished = 0
         while outstanding:
             try:
@@ -179,18 +232,27 @@ def _run_in_workers(ctx: _Context, runs: list[Variant], log, workers: int) -> tu
             if error is not None:
                 raise error
             if tag[0] == "solve":
-                finished += 1
                 v, label, _ = tasks[tag[1]]
                 summary, lines, seconds = result
-                name = f"{v.label} / {label}" if v.label is not None else label
-                log(f"[{finished}/{n}] {name}: solved in {seconds:.1f} s ({time.perf_counter() - t0:.0f} s elapsed)")
+                finished += 1
+                log(f"[{finished}/{n}] {_name(v.label, label)}: solved in {seconds:.1f} s "
+                    f"({time.perf_counter() - t0:.0f} s elapsed)")
                 for line in lines:
                     log(line)
                 solved[(v.label, label)] = summary
-                if all((v.label, m) in solved for m, _ in v.models):
-                    summaries[v.label] = _keep_summaries(ctx, v, {m: solved[(v.label, m)] for m, _ in v.models})
-                    submit(_write_task, (ctx, _light(v), summaries[v.label]), ("write", v.label))
-                    outstanding += 1
+                ready = [v]
+                for j in copies.get(tag[1], []):
+                    w, other, _ = tasks[j]
+                    solved[(w.label, other)] = _copy_solution(ctx, runs, (v.label, label), summary, w, other)
+                    finished += 1
+                    log(f"[{finished}/{n}] {_name(w.label, other)}: the same case as {_name(v.label, label)}; "
+                        "its result is copied")
+                    ready.append(w)
+                for w in ready:
+                    if w.label not in summaries and all((w.label, m) in solved for m, _ in w.models):
+                        summaries[w.label] = _keep_summaries(ctx, w, {m: solved[(w.label, m)] for m, _ in w.models})
+                        submit(_write_task, (ctx, _light(w), summaries[w.label]), ("write", w.label))
+                        outstanding += 1
             else:
                 record, lines = result
                 for line in lines:

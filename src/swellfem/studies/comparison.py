@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+import json
 import re
 import tomllib
 from pathlib import Path
@@ -111,6 +112,16 @@ RESERVED_NAMES = ("report.md", "comparison.csv", "comparison.md", "comparison.js
 
 def slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_")
+
+
+def solve_key(case: Case) -> str:
+    """What decides a model's solution: the case with only the materials its regions use
+    (a variant's override of a material the model has not, e.g. the rGO law of a bare
+    particle, changes nothing). Equal keys solve to the same result."""
+    used = set(case.geometry.region_materials.values())
+    data = case.model_dump(mode="json")
+    data["materials"] = {k: v for k, v in data["materials"].items() if k in used}
+    return json.dumps(data, sort_keys=True)
 
 
 def load_comparison(path: Path, overrides: list[str] | None = None) -> tuple[ComparisonSpec, list[tuple[str, Case]]]:
