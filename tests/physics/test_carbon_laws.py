@@ -174,3 +174,36 @@ def test_transverse_finite_with_isotropic_constants_is_hencky():
         tau = lam * np.trace(lnV) * np.eye(3) + 2 * mu * lnV
         sigma = tau * s[k] ** 3 / np.linalg.det(F[k])
         assert np.allclose(r.cauchy[k], sigma, rtol=0, atol=1e-9 * np.abs(sigma).max())
+
+
+def test_axisymmetric_products_are_the_general_ones():
+    """The laws' arithmetic on the five entries of axisymmetric tensors (physics/laws/tensors.py)
+    gives what the general 3x3 products, LAPACK's eigen-decomposition and determinant give on
+    the same tensors: stresses and states of the finite-strain porous and transverse laws to
+    1e-10 of their largest entry, and their tangents to 1e-10 (porous: analytic) and 1e-6
+    (transverse: forward differences of the map, relative error ~1e-7)."""
+    from swellfem.physics.laws.tensors import det, matmul
+
+    rng = np.random.default_rng(11)
+    A, B = (_random_F(rng, 50, True, 0.5) for _ in range(2))
+    assert np.allclose(matmul(A, B, True), A @ B, rtol=0, atol=1e-14)
+    assert np.allclose(det(A, True), np.linalg.det(A), rtol=0, atol=1e-14)
+    where = [FULL_COMPONENTS.index(c) for c in AXISYMMETRIC_COMPONENTS]
+    phi = rng.uniform(0, np.pi, N_POINTS)
+    normals = np.stack([np.sin(phi), np.zeros(N_POINTS), np.cos(phi)], axis=1)  # in the meridian plane
+    for cls, material, scale, tangent_tol in ((PorousCarbon, dict(volumetric_expansion=0.005, **CARBON), 0.006, 1e-10),
+                                              (TransverselyIsotropic, RGO, 0.02, 1e-6)):
+        laws = [point_law(cls, "finite", axi, **{k: (dict(v) if isinstance(v, dict) else v)
+                                                  for k, v in material.items()}) for axi in (True, False)]
+        if cls is TransverselyIsotropic:
+            for law in laws:
+                law.set_normals(normals)
+        theta = rng.random(N_POINTS)
+        F0, F = _random_F(rng, N_POINTS, True, scale), _random_F(rng, N_POINTS, True, 1.5 * scale)
+        states = [law.response(F0, theta, law.initial_state(N_POINTS)).state for law in laws]
+        axi, full = (law.response(F, theta, state) for law, state in zip(laws, states))
+        for a, b, tol in ((axi.P, full.P, 1e-10), (axi.cauchy, full.cauchy, 1e-10),
+                          (axi.tangent, full.tangent[:, where][:, :, where], tangent_tol)):
+            assert np.allclose(a, b, rtol=0, atol=tol * np.abs(b).max()), cls.name
+        for key in axi.state:
+            assert np.allclose(axi.state[key], full.state[key], rtol=0, atol=1e-10 * max(np.abs(full.state[key]).max(), 1.0))

@@ -27,61 +27,11 @@ import numpy as np
 from ..eigenstrain import eigenstrain_numpy
 from .base import LawContext, RegionMaterial
 from .quadrature import DIFFERENCE_STEP, InvertedElementError, PointResponse, QuadratureLaw
-
-
-def _sym(A: np.ndarray) -> np.ndarray:
-    return 0.5 * (A + np.swapaxes(A, -1, -2))
-
-
-def inv3(A: np.ndarray) -> np.ndarray:
-    """Inverse of stacked 3x3 matrices (n, 3, 3) by cofactors (several times faster than LAPACK
-    on many small matrices)."""
-    a, b, c = A[:, 0, 0], A[:, 0, 1], A[:, 0, 2]
-    d, e, f = A[:, 1, 0], A[:, 1, 1], A[:, 1, 2]
-    g, h, i = A[:, 2, 0], A[:, 2, 1], A[:, 2, 2]
-    C = np.empty_like(A)
-    C[:, 0, 0], C[:, 0, 1], C[:, 0, 2] = e * i - f * h, c * h - b * i, b * f - c * e
-    C[:, 1, 0], C[:, 1, 1], C[:, 1, 2] = f * g - d * i, a * i - c * g, c * d - a * f
-    C[:, 2, 0], C[:, 2, 1], C[:, 2, 2] = d * h - e * g, b * g - a * h, a * e - b * d
-    det = a * C[:, 0, 0] + b * C[:, 1, 0] + c * C[:, 2, 0]
-    return C / det[:, None, None]
-
-
-def sym_eig(A: np.ndarray, axisymmetric: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Eigenvalues (n, 3) and eigenvectors (columns, (n, 3, 3)) of symmetric 3x3 matrices, in no
-    particular order. Axisymmetric tensors ((r, theta, z) with no theta shear) take the closed form
-    of their (r, z) block: robust at repeated eigenvalues and ~10 times faster than LAPACK."""
-    if not axisymmetric:
-        return np.linalg.eigh(A)
-    a, b, c, t = A[:, 0, 0], A[:, 0, 2], A[:, 2, 2], A[:, 1, 1]
-    mean, half = 0.5 * (a + c), np.hypot(0.5 * (a - c), b)
-    phi = 0.5 * np.arctan2(2.0 * b, a - c)  # direction of the larger eigenvalue in the (r, z) plane
-    cos, sin = np.cos(phi), np.sin(phi)
-    w = np.stack([mean - half, t, mean + half], axis=1)
-    N = np.zeros_like(A)
-    N[:, 0, 0], N[:, 2, 0] = -sin, cos
-    N[:, 1, 1] = 1.0
-    N[:, 0, 2], N[:, 2, 2] = cos, sin
-    return w, N
-
-
-def _spectral(N: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """sum_a values_a N_a (x) N_a."""
-    return (N * values[:, None, :]) @ np.swapaxes(N, 1, 2)
-
-
-def log_divided_differences(w: np.ndarray) -> np.ndarray:
-    """G_ab = (ln w_a - ln w_b) / (w_a - w_b), and 1 / w_a on the diagonal and for close
-    eigenvalues (log1p(d) / d, robust): the Daleckii-Krein kernel of D ln at eigenvalues w (n, 3)."""
-    wa, wb = w[:, :, None], w[:, None, :]
-    d = (wa - wb) / wb
-    small = np.abs(d) < 1e-6
-    ratio = np.where(small, 1.0 - d / 2.0 + d * d / 3.0, np.log1p(np.where(small, 0.0, d)) / np.where(small, 1.0, d))
-    return ratio / wb
+from .tensors import det, inv3, log_divided_differences, matmul, spectral, sym, sym_eig
 
 
 def spectral_tangent(F: np.ndarray, Js: np.ndarray, w: np.ndarray, N: np.ndarray, tau: np.ndarray, D: np.ndarray,
-                     mu_off: np.ndarray, components) -> np.ndarray:
+                     mu_off: np.ndarray, components, axisymmetric: bool = False) -> np.ndarray:
     """dP/dF (n, m, m) in flat ``components`` of an isotropic return in principal logarithmic
     strains (finite strain, P = Js tau F^-T): be,trial = (F/s) Cp^-1 (F/s)^T with eigenvalues
     ``w`` and eigenvectors ``N``; the return maps eps = 1/2 ln w to principal Kirchhoff stresses
@@ -90,26 +40,27 @@ def spectral_tangent(F: np.ndarray, Js: np.ndarray, w: np.ndarray, N: np.ndarray
     l = dF F^-1; d eps = 1/2 D ln(be)[dbe] (Daleckii-Krein);
     dP = Js (d tau F^-T - tau F^-T dF^T F^-T)."""
     n, m = F.shape[0], len(components)
+    axi = axisymmetric
     Fi = inv3(F)
     G = log_divided_differences(w)
     Nt = np.swapaxes(N, 1, 2)
-    be = _spectral(N, w)
+    be = spectral(N, w, axi)
     FiT = np.swapaxes(Fi, 1, 2)
-    tauFiT = tau @ FiT
+    tauFiT = matmul(tau, FiT, axi)
     tangent = np.empty((n, m, m))
     diag = [0, 1, 2]
     for b, (k, l) in enumerate(components):
         # l = dF F^-1 with dF = e_k (x) e_l: row k of l is row l of F^-1
         L = np.zeros((n, 3, 3))
         L[:, k, :] = Fi[:, l, :]
-        A = L @ be
-        deps = 0.5 * (Nt @ (A + np.swapaxes(A, 1, 2)) @ N) * G
+        A = matmul(L, be, axi)
+        deps = 0.5 * matmul(matmul(Nt, A + np.swapaxes(A, 1, 2), axi), N, axi) * G
         dtau_e = (2.0 * mu_off)[:, None, None] * deps
         dtau_e[:, diag, diag] = np.einsum("nab,nb->na", D, deps[:, diag, diag])
-        dtau = N @ dtau_e @ Nt
+        dtau = matmul(matmul(N, dtau_e, axi), Nt, axi)
         # d(F^-T) = -F^-T dF^T F^-T, dF^T = e_l (x) e_k
         second = tauFiT[:, :, l][:, :, None] * FiT[:, k, :][:, None, :]
-        dP = Js[:, None, None] * (dtau @ FiT - second)
+        dP = Js[:, None, None] * (matmul(dtau, FiT, axi) - second)
         for a, (i, j) in enumerate(components):
             tangent[:, a, b] = dP[:, i, j]
     return tangent
@@ -134,8 +85,8 @@ def spectral_tangent_small(N: np.ndarray, D: np.ndarray, mu_off: np.ndarray, com
     return tangent
 
 
-def _check_J(F: np.ndarray) -> np.ndarray:
-    J = np.linalg.det(F)
+def _check_J(F: np.ndarray, axisymmetric: bool = False) -> np.ndarray:
+    J = det(F, axisymmetric)
     bad = ~(J > 0)
     if bad.any():
         raise InvertedElementError(int(bad.sum()), float(np.nanmin(J)) if np.isfinite(J).any() else float("nan"))
@@ -192,7 +143,7 @@ class Isotropic(QuadratureLaw):
         H = self.H
         K = lam + 2.0 * mu / 3.0
         eye = np.eye(3)
-        eps = _sym(F - eye)
+        eps = sym(F - eye)
         trial = eps - (s - 1.0)[:, None, None] * eye - state["eps_p"]
         tr = np.trace(trial, axis1=1, axis2=2)
         dev = trial - tr[:, None, None] * eye / 3.0
@@ -229,7 +180,7 @@ class Isotropic(QuadratureLaw):
     def _finite_map(self, F, lam, mu, sy, s, state, full: bool):
         """The return map at F: P, and with ``full`` also (tau, eps_e, N, dgamma, trial data)."""
         Fbar = F / s[:, None, None]
-        be = _sym(Fbar @ state["Cp_inv"] @ np.swapaxes(Fbar, 1, 2))
+        be = sym(Fbar @ state["Cp_inv"] @ np.swapaxes(Fbar, 1, 2))
         w, N = sym_eig(be, self.context.kinematics.axisymmetric)
         if not (w > 0).all():
             raise InvertedElementError(int((~(w > 0)).any(axis=1).sum()), float(np.nanmin(w)))
@@ -244,7 +195,7 @@ class Isotropic(QuadratureLaw):
         safe_q = np.where(q > 0, q, 1.0)
         eps_e = tr[:, None] / 3.0 + dev * (1.0 - 3.0 * mu * dgamma / safe_q)[:, None]
         tau_p = lam[:, None] * eps_e.sum(axis=1)[:, None] + 2.0 * mu[:, None] * eps_e
-        tau = _spectral(N, tau_p)
+        tau = spectral(N, tau_p)
         Js = s**3
         P = Js[:, None, None] * tau @ np.swapaxes(inv3(F), 1, 2)
         if not full:
@@ -341,8 +292,8 @@ class Isotropic(QuadratureLaw):
         lam, mu, sy, s = self._parameters(theta)
         P, tau, eps_e, N, dgamma, trial = self._finite_map(F, lam, mu, sy, s, state, full=True)
         Fbar_inv = inv3(F / s[:, None, None])
-        be_new = _spectral(N, np.exp(2.0 * eps_e))
-        Cp_inv = _sym(Fbar_inv @ be_new @ np.swapaxes(Fbar_inv, 1, 2))
+        be_new = spectral(N, np.exp(2.0 * eps_e))
+        Cp_inv = sym(Fbar_inv @ be_new @ np.swapaxes(Fbar_inv, 1, 2))
         epbar = state["epbar"] + dgamma
 
         def tangent():

@@ -21,7 +21,8 @@ import numpy as np
 
 from ..eigenstrain import eigenstrain_numpy
 from .base import LawContext, RegionMaterial
-from .isotropic import _check_J, _spectral, _sym, inv3, spectral_tangent, spectral_tangent_small, sym_eig
+from .isotropic import _check_J, spectral_tangent, spectral_tangent_small
+from .tensors import det, inv3, matmul, spectral, sym, sym_eig
 from .quadrature import InvertedElementError, PointResponse, QuadratureLaw, difference_tangent
 
 #: relative tolerance of the return's scalar equation
@@ -201,20 +202,20 @@ class PorousCarbon(QuadratureLaw):
         axi = self.context.kinematics.axisymmetric
         if self.finite:
             Fbar = F / s[:, None, None]
-            be = _sym(Fbar @ state["Cp_inv"] @ np.swapaxes(Fbar, 1, 2))
+            be = sym(matmul(matmul(Fbar, state["Cp_inv"], axi), np.swapaxes(Fbar, 1, 2), axi))
             w, N = sym_eig(be, axi)
             if not (w > 0).all():
                 raise InvertedElementError(int((~(w > 0)).any(axis=1).sum()), float(np.nanmin(w)))
             e_tr = 0.5 * np.log(w)
         else:
-            trial = _sym(F) - s[:, None, None] * np.eye(3) - state["eps_p"]
+            trial = sym(F) - s[:, None, None] * np.eye(3) - state["eps_p"]
             e_tr, N = sym_eig(trial, axi)
         e, dgamma, dev_p = self.foam(e_tr, state["epbar"], state["ev_p"], state["phi_min"])
         tr = e.sum(axis=1)
         tau_p = (self.lam * tr)[:, None] + 2.0 * self.mu[:, None] * e
-        tau = _spectral(N, tau_p)
+        tau = spectral(N, tau_p, axi)
         if self.finite:
-            P = (s**3)[:, None, None] * tau @ np.swapaxes(inv3(F), 1, 2)
+            P = (s**3)[:, None, None] * matmul(tau, np.swapaxes(inv3(F), 1, 2), axi)
         else:
             P = tau
         if not full:
@@ -222,26 +223,26 @@ class PorousCarbon(QuadratureLaw):
         D, mu_off = self.foam.modulus()
         comps = self.context.kinematics.components
         if self.finite:
-            tangent_data = (F, s**3, w, N, tau, D, mu_off, comps)
+            tangent_data = (F, s**3, w, N, tau, D, mu_off, comps, axi)
         else:
             tangent_data = (N, D, mu_off, comps)
         new = {"epbar": state["epbar"] + dgamma, "ev_p": state["ev_p"] + dev_p}
         new["phi_min"] = np.minimum(state["phi_min"], self.foam.porosity(new["ev_p"]))
         if self.finite:
             Fbar_inv = inv3(F / s[:, None, None])
-            be_new = _spectral(N, np.exp(2.0 * e))
-            new["Cp_inv"] = _sym(Fbar_inv @ be_new @ np.swapaxes(Fbar_inv, 1, 2))
+            be_new = spectral(N, np.exp(2.0 * e), axi)
+            new["Cp_inv"] = sym(matmul(matmul(Fbar_inv, be_new, axi), np.swapaxes(Fbar_inv, 1, 2), axi))
             # J = Je Jp Js with a plastic volume change Jp: sigma = Js tau / J
-            cauchy = (s**3 / np.linalg.det(F))[:, None, None] * tau
+            cauchy = (s**3 / det(F, axi))[:, None, None] * tau
             energy = s**3 * 0.5 * (tau_p * e).sum(axis=1)
         else:
-            new["eps_p"] = state["eps_p"] + _spectral(N, e_tr - e)
+            new["eps_p"] = state["eps_p"] + spectral(N, e_tr - e, axi)
             cauchy = tau
             energy = 0.5 * (tau_p * e).sum(axis=1)
         return P, new, cauchy, energy, tangent_data
 
     def response(self, F, theta, state) -> PointResponse:
-        J = _check_J(F)
+        J = _check_J(F, self.context.kinematics.axisymmetric)
         s = 1.0 + eigenstrain_numpy(theta, self.beta, self.convention)
         P, new, cauchy, energy, data = self._map(F, s, state, full=True)
 

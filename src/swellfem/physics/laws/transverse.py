@@ -20,8 +20,9 @@ import ufl
 
 from ...case.shapes.polytopes import unit_vectors
 from .base import LawContext, RegionMaterial
-from .isotropic import _check_J, _spectral, _sym, sym_eig
+from .isotropic import _check_J
 from .quadrature import InvertedElementError, PointResponse, QuadratureLaw, difference_tangent
+from .tensors import det, matmul, spectral, sym, sym_eig
 
 from dolfinx import fem  # noqa: E402
 
@@ -68,6 +69,11 @@ class TransverselyIsotropic(QuadratureLaw):
         normal_of = getattr(context, "shell_normal", None) or radial_normal
         self.set_normals(normal_of(X))
 
+    @property
+    def axisymmetric(self) -> bool:
+        """(r, theta, z) tensors with no theta shear: products on their five entries."""
+        return self.context.kinematics.axisymmetric
+
     def set_normals(self, n: np.ndarray) -> None:
         """The unit normals (n, 3) of the shell at the law's points."""
         self.M = np.einsum("ni,nj->nij", n, n)
@@ -97,9 +103,10 @@ class TransverselyIsotropic(QuadratureLaw):
         """C : E in the local frame of every point (E (n, 3, 3), MPa)."""
         M, Pp = self.M, self.Pp
         a = np.einsum("nij,nij->n", M, E)
-        EP = Pp @ E @ Pp
+        PE = matmul(Pp, E, self.axisymmetric)
+        EP = matmul(PE, Pp, self.axisymmetric)
         trP = np.trace(EP, axis1=1, axis2=2)
-        PEM = Pp @ E @ M
+        PEM = matmul(PE, M, self.axisymmetric)
         return ((self.C11 - self.C12)[:, None, None] * EP
                 + (self.C12 * trP + self.C13 * a)[:, None, None] * Pp
                 + (self.C13 * trP + self.C33 * a)[:, None, None] * M
@@ -116,17 +123,18 @@ class TransverselyIsotropic(QuadratureLaw):
 
     def _map(self, F, sn, st, full: bool):
         if not self.finite:
-            E = _sym(F) - np.eye(3) - (sn - 1.0)[:, None, None] * self.M - (st - 1.0)[:, None, None] * self.Pp
+            E = sym(F) - np.eye(3) - (sn - 1.0)[:, None, None] * self.M - (st - 1.0)[:, None, None] * self.Pp
             T, e, W = self._stress(E)
             return (T, T, e, W) if full else T
+        axi = self.axisymmetric
         Fs_inv = self.M / sn[:, None, None] + self.Pp / st[:, None, None]
-        Fe = F @ Fs_inv
-        Ce = _sym(np.swapaxes(Fe, 1, 2) @ Fe)
-        c, N = sym_eig(Ce, self.context.kinematics.axisymmetric)
+        Fe = matmul(F, Fs_inv, axi)
+        Ce = sym(matmul(np.swapaxes(Fe, 1, 2), Fe, axi))
+        c, N = sym_eig(Ce, axi)
         if not (c > 0).all():
             raise InvertedElementError(int((~(c > 0)).any(axis=1).sum()), float(np.nanmin(c)))
         lnc = np.log(c)
-        E = _spectral(N, 0.5 * lnc)
+        E = spectral(N, 0.5 * lnc, axi)
         T, e, W = self._stress(E)
         # Se = D ln(Ce)[T]: divided differences of ln in the eigenbasis of Ce
         ca, cb = c[:, :, None], c[:, None, :]
@@ -134,17 +142,17 @@ class TransverselyIsotropic(QuadratureLaw):
         small = np.abs(d) < 1e-6
         G = np.where(small, 1.0 - d / 2.0 + d * d / 3.0, np.log1p(np.where(small, 0.0, d)) / np.where(small, 1.0, d)) / cb
         Nt = np.swapaxes(N, 1, 2)
-        Se = N @ ((Nt @ T @ N) * G) @ Nt
+        Se = matmul(matmul(N, matmul(matmul(Nt, T, axi), N, axi) * G, axi), Nt, axi)
         Js = sn * st * st
-        P = Js[:, None, None] * Fe @ Se @ Fs_inv
+        P = Js[:, None, None] * matmul(matmul(Fe, Se, axi), Fs_inv, axi)
         if not full:
             return P
-        J = np.linalg.det(F)
-        cauchy = P @ np.swapaxes(F, 1, 2) / J[:, None, None]
+        J = det(F, axi)
+        cauchy = matmul(P, np.swapaxes(F, 1, 2), axi) / J[:, None, None]
         return P, cauchy, e, Js * W
 
     def response(self, F, theta, state) -> PointResponse:
-        J = _check_J(F)
+        J = _check_J(F, self.axisymmetric)
         sn, st = 1.0 + theta * self.e_n, 1.0 + theta * self.e_t
         P, cauchy, e, W = self._map(F, sn, st, full=True)
 
