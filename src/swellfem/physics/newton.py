@@ -20,8 +20,10 @@ first order in the increment on non-proportional paths (a porous carbon pushed b
 core: 4 % in its stresses with 10 increments per stage, 1 % with 40). An increment whose largest
 equivalent plastic strain increment in a path-sensitive law (the porous carbon; J2's radial
 return is exact on proportional paths and its results changed < 0.3 % from 2 to 40 increments
-in the ZnSe case) exceeds ``max_plastic_increment`` is undone and retaken smaller, and the next
-increments are sized to it.
+in the ZnSe case) exceeds 1.5 ``max_plastic_increment`` is undone and retaken smaller, and every
+next increment is sized so that its plastic strain, extrapolated linearly from the last one's,
+stays within ``max_plastic_increment`` (also when the last one stayed below it: growing by 1.5
+from just below the limit overshot 1.5 times it, and every other increment was retaken).
 
 Convergence: the residual norm (free dofs, N = MPa nm^2) falls below ``rtol`` times the first
 residual of the increment or below ``atol`` times the largest first residual seen (the load

@@ -174,8 +174,14 @@ class LinearSolver:
         # its options when the factor is made, after ours are gone from the options database
         self._ordering = 2 if kind == "direct" and mesh.geometry.dim == 2 and not opts.hasName(
             prefix + "mat_mumps_icntl_7") else None
+        # and no scaling (ICNTL(8) = 0) of a Newton Jacobian there: MUMPS's automatic scaling
+        # is recomputed at every factorisation, a third of it (52 k dofs, ZnSe headline: 150 ->
+        # 95 ms), and the GMRES around the LU keeps the correction to 1e-10 whatever it costs the
+        # factorisation's accuracy (1 iteration with or without)
+        self._scaling = 0 if kind == "direct" and newton and mesh.geometry.dim == 2 and not opts.hasName(
+            prefix + "mat_mumps_icntl_8") else None
         self.ksp = ksp
-        self._set_ordering()
+        self._set_factor_options()
         if p_multigrid:
             self._setup_p_multigrid(ksp.getPC(), V)  # reads the level solvers' options
         for k in ours:
@@ -204,16 +210,20 @@ class LinearSolver:
         if self._interpolation is not None:
             pc.setMGInterpolation(1, self._interpolation)
         self.ksp.setOperators(A)
-        self._set_ordering()
+        self._set_factor_options()
 
-    def _set_ordering(self) -> None:
-        """MUMPS's fill-reducing ordering (ICNTL(7)) on the factor, where swellfem chooses it
-        (after the operators are set: a reset PC makes a new factor)."""
-        if self._ordering is None:
+    def _set_factor_options(self) -> None:
+        """MUMPS's fill-reducing ordering (ICNTL(7)) and scaling (ICNTL(8)) on the factor, where
+        swellfem chooses them (after the operators are set: a reset PC makes a new factor)."""
+        if self._ordering is None and self._scaling is None:
             return
         pc = self.ksp.getPC()
         pc.setFactorSetUpSolverType()
-        pc.getFactorMatrix().setMumpsIcntl(7, self._ordering)
+        factor = pc.getFactorMatrix()
+        if self._ordering is not None:
+            factor.setMumpsIcntl(7, self._ordering)
+        if self._scaling is not None:
+            factor.setMumpsIcntl(8, self._scaling)
 
     def _refresh_coarse(self, A, rebuild: bool = False) -> None:
         """Form the coarse operator P^T A P from the current ``A`` (a new matrix when
