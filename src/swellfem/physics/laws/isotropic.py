@@ -228,12 +228,16 @@ class Isotropic(QuadratureLaw):
         M21, M22 = c * C11 + d * C12, c * C12 + d * C22
         be11, be12, be22 = M11 * a + M12 * b, M11 * c + M12 * d, M21 * c + M22 * d
         be_tt = t * t * Ctt
-        mean, half = 0.5 * (be11 + be22), np.hypot(0.5 * (be11 - be22), be12)
+        x = 0.5 * (be11 - be22)
+        mean, half = 0.5 * (be11 + be22), np.sqrt(x * x + be12 * be12)
         w1, w3 = mean - half, mean + half
         if not ((w1 > 0).all() and (be_tt > 0).all()):
             raise InvertedElementError(int((~((w1 > 0) & (be_tt > 0))).sum()), float(min(w1.min(), be_tt.min())))
-        phi = 0.5 * np.arctan2(2.0 * be12, be11 - be22)
-        cos, sin = np.cos(phi), np.sin(phi)
+        # the larger eigenvalue's direction at phi in the (r, z) plane: cos 2 phi, sin 2 phi (no
+        # trigonometry: every use is quadratic in cos phi, sin phi; phi = 0 where w1 = w3)
+        round_ = half > 0
+        safe = np.where(round_, half, 1.0)
+        cos2, sin2 = np.where(round_, x / safe, 1.0), np.where(round_, be12 / safe, 0.0)
         e1, e2, e3 = 0.5 * np.log(w1), 0.5 * np.log(be_tt), 0.5 * np.log(w3)
         tr = e1 + e2 + e3
         d1, d2, d3 = e1 - tr / 3.0, e2 - tr / 3.0, e3 - tr / 3.0
@@ -245,11 +249,10 @@ class Isotropic(QuadratureLaw):
         # tau = lambda tr(eps_e) + 2 mu eps_e; the return keeps tr and scales the deviator
         base = (lam + 2.0 * mu / 3.0) * tr
         t1, t2, t3 = base + 2.0 * mu * d1 * scale, base + 2.0 * mu * d2 * scale, base + 2.0 * mu * d3 * scale
-        # tau block = t1 v1 v1^T + t3 v3 v3^T with v1 = (-sin, cos), v3 = (cos, sin)
-        tau11 = t1 * sin * sin + t3 * cos * cos
-        tau22 = t1 * cos * cos + t3 * sin * sin
-        tau12 = (t3 - t1) * sin * cos
-        Js = s**3
+        # tau block = t1 v1 v1^T + t3 v3 v3^T with v1 = (-sin phi, cos phi), v3 = (cos phi, sin phi)
+        mid, diff = 0.5 * (t1 + t3), 0.5 * (t3 - t1)
+        tau11, tau22, tau12 = mid + diff * cos2, mid - diff * cos2, diff * sin2
+        Js = s * s * s
         a0, b0, c0, d0, t0 = (flat[:, k] for k in range(5))
         det = a0 * d0 - b0 * c0
         # F^-T block = [[d, -c], [-b, a]] / det
@@ -265,7 +268,8 @@ class Isotropic(QuadratureLaw):
         # the updated state: be = N exp(2 eps_e) N^T, Cp^-1 = (F/s)^-1 be (F/s)^-T
         tr_e = tr  # the return is isochoric
         x1, x2, x3 = (np.exp(2.0 * (tr / 3.0 + dk * scale)) for dk in (d1, d2, d3))
-        b11, b22, b12 = x1 * sin * sin + x3 * cos * cos, x1 * cos * cos + x3 * sin * sin, (x3 - x1) * sin * cos
+        mid, diff = 0.5 * (x1 + x3), 0.5 * (x3 - x1)
+        b11, b22, b12 = mid + diff * cos2, mid - diff * cos2, diff * sin2
         detb = a * d - b * c
         j11, j12, j21, j22 = d / detb, -b / detb, -c / detb, a / detb  # (F/s)^-1 block
         N11, N12 = j11 * b11 + j12 * b12, j11 * b12 + j12 * b22
