@@ -22,7 +22,7 @@ from ...case.shapes.polytopes import unit_vectors
 from .base import LawContext, RegionMaterial
 from .isotropic import _check_J
 from .quadrature import InvertedElementError, PointResponse, QuadratureLaw, difference_tangent
-from .tensors import det, matmul, spectral, sym, sym_eig
+from .tensors import det, log_divided_differences, matmul, spectral, sym, sym_eig
 
 from dolfinx import fem  # noqa: E402
 
@@ -137,10 +137,7 @@ class TransverselyIsotropic(QuadratureLaw):
         E = spectral(N, 0.5 * lnc, axi)
         T, e, W = self._stress(E)
         # Se = D ln(Ce)[T]: divided differences of ln in the eigenbasis of Ce
-        ca, cb = c[:, :, None], c[:, None, :]
-        d = (ca - cb) / cb
-        small = np.abs(d) < 1e-6
-        G = np.where(small, 1.0 - d / 2.0 + d * d / 3.0, np.log1p(np.where(small, 0.0, d)) / np.where(small, 1.0, d)) / cb
+        G = log_divided_differences(c)
         Nt = np.swapaxes(N, 1, 2)
         Se = matmul(matmul(N, matmul(matmul(Nt, T, axi), N, axi) * G, axi), Nt, axi)
         Js = sn * st * st
