@@ -153,3 +153,46 @@ def test_iterative_solve_meets_the_asked_stress_tolerance(lame_case):
         for key, value in region.items():
             if key.endswith("_MPa"):
                 assert abs(loose["stages"][0]["regions"][name][key] - value) <= 1e-2 * max(abs(value), 0.01 * scale)
+
+
+def test_rediscretised_coarse_level_solves_as_the_galerkin_one(lame_case):
+    """The linear path's p-multigrid on a blocked (BAIJ) matrix with the P1 stiffness assembled
+    as its coarse operator: its coarse Dirichlet dofs are exactly the P1 dofs on the octant's
+    symmetry planes, and it converges in the iterations of the Galerkin coarse operator
+    P^T A P on the same (AIJ) matrix, to the same displacement within the Krylov tolerance."""
+    from dolfinx import fem
+    from dolfinx.fem import petsc as fem_petsc
+
+    from swellfem.physics.solver import LinearSolver, linear_space
+    from swellfem.studies.run import build_problem
+
+    case = load_case(lame_case, ['model.formulation="3d-octant"', 'mesh.size="10 nm"', 'mesh.interface_size="3 nm"',
+                                 "mesh.min_elements_across_layer=2", "stages.soc=[1.0]", "model.stress_tolerance=1e-8"])
+    problem = build_problem(case)
+    try:
+        rediscretised = problem.linear_solver
+        assert problem.A.getType().endswith("baij") and rediscretised._coarse_form is not None
+        V1 = linear_space(problem.V)
+        loaded = problem.loaded
+        planes = [fem.locate_dofs_topological(V1.sub(k), 2, loaded.facet_tags.find(loaded.symmetry_tags[name]))
+                  for k, name in enumerate(("symmetry-x", "symmetry-y", "symmetry-z"))]
+        owned = V1.dofmap.index_map.size_local * 3
+        expected = np.unique(np.concatenate(planes))
+        assert np.array_equal(np.sort(rediscretised._coarse_fixed), expected[expected < owned])
+
+        A = fem_petsc.assemble_matrix(problem.a, bcs=problem.bcs)
+        A.assemble()
+        galerkin = LinearSolver(A, problem.V, "3d-octant", "iterative", stress_tolerance=1e-8)
+        problem.theta.x.array[:] = 1.0
+        problem.solve()
+        u = problem.u.x.petsc_vec.copy()
+        its = rediscretised.ksp.getIterationNumber()
+        u_galerkin = u.duplicate()
+        galerkin.solve(problem.b, u_galerkin)
+        assert abs(galerkin.ksp.getIterationNumber() - its) <= 2
+        u_galerkin.axpy(-1.0, u)
+        assert u_galerkin.norm() <= 1e-6 * u.norm()
+        galerkin.destroy()
+        A.destroy()
+    finally:
+        problem.destroy()

@@ -45,7 +45,8 @@ from .kinematics import SmallStrain
 from .laws import InvertedElementError, LawContext, MaterialLaw, QuadratureLaw, RegionMaterial, build_laws
 from .mesh import LoadedMesh
 from .newton import NewtonFailure, NewtonOptions, StageSolve, IncrementRecord, newton
-from .solver import DEFAULT_STRESS_TOLERANCE, LinearSolver, SolverError, choose_solver
+from .solver import (DEFAULT_STRESS_TOLERANCE, LinearSolver, SolverError, choose_solver, linear_space,
+                     uses_p_multigrid)
 
 from dolfinx import fem  # noqa: E402
 from dolfinx.fem import petsc as fem_petsc  # noqa: E402
@@ -169,21 +170,33 @@ class MechanicsProblem:
         else:
             self._setup_linear()
 
-    def _setup_linear(self) -> None:
-        u_t, v = ufl.TrialFunction(self.V), ufl.TestFunction(self.V)
-        virtual_work = sum(
+    def _virtual_work(self, space):
+        """The laws' internal virtual work of a trial and a test function of ``space`` (with the
+        eigenstrain's load: split by ufl.system)."""
+        u_t, v = ufl.TrialFunction(space), ufl.TestFunction(space)
+        return sum(
             ufl.inner(law.stress(u_t, evaluation=False), self.kinematics.strain(v, False)) * self.weight
             * self.dx(law.tags)
             for law in self.laws
         )
-        virtual_work = virtual_work + self._cavity_work(v)
+
+    def _setup_linear(self) -> None:
+        virtual_work = self._virtual_work(self.V) + self._cavity_work(ufl.TestFunction(self.V))
         a, L = ufl.system(virtual_work)
         self.a = fem.form(a)
         self.L = fem.form(L)
-        self.A = fem_petsc.assemble_matrix(self.a, bcs=self.bcs)
+        coarse = None
+        if uses_p_multigrid(self.V, self.solver_kind):
+            # blocked storage, and the P1 level rediscretised (PETSc has no P^T A P of BAIJ)
+            V1 = linear_space(self.V)
+            coarse = (V1, fem.form(ufl.system(self._virtual_work(V1))[0]))
+            self.A = fem_petsc.create_matrix(self.a, kind="baij")
+            fem_petsc.assemble_matrix(self.A, self.a, bcs=self.bcs)
+        else:
+            self.A = fem_petsc.assemble_matrix(self.a, bcs=self.bcs)
         self.A.assemble()
         self.linear_solver = LinearSolver(self.A, self.V, self.formulation, self.solver_kind,
-                                          stress_tolerance=self.stress_tolerance)
+                                          stress_tolerance=self.stress_tolerance, coarse=coarse, bcs=self.bcs)
 
     def _setup_nonlinear(self) -> None:
         du, v = ufl.TrialFunction(self.V), ufl.TestFunction(self.V)
