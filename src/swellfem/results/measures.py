@@ -24,6 +24,11 @@ from dolfinx import fem  # noqa: E402
 #: equivalent plastic strain above which a point counts as yielded (plastic_volume_fraction)
 PLASTIC_THRESHOLD = 1e-6
 
+#: cells per evaluation of an expression over many cells: DOLFINx packs the coefficients of all
+#: the cells it is given at once (30 values per P2 tetrahedron), so a whole 1 M-dof mesh in one
+#: call held 60-80 MiB more at the stage's peak of memory
+EVAL_CHUNK_CELLS = 32768
+
 #: shape factor of the size-aware fracture measure: an edge flaw, K = 1.12 sigma sqrt(pi a)
 EDGE_FLAW_Z = 1.12**2 * np.pi
 
@@ -119,6 +124,8 @@ class StageEvaluator:
         if lines is None:
             lines = [(line.name, line.start, line.end) for line in loaded.shape.probe_lines()]
         self._setup_lines(lines, line_points)
+        self._restrict_sampled_stress()
+        self._volumes: dict[str | None, float] = {}  # reference volumes (nm^3), once: they do not change
         self.volume_form = fem.form(1.0 * problem.weight * problem.dx)
         self.det_form = fem.form(problem.deformation_gradient_det() * problem.weight * problem.dx)
         self.energy_form = fem.form(problem.strain_energy())
@@ -147,12 +154,12 @@ class StageEvaluator:
             return np.stack([x[..., 0], np.zeros_like(x[..., 0]), x[..., 1]], axis=-1)
         return x
 
-    def _cell_stress(self, name: str, cells: np.ndarray) -> np.ndarray:
-        """Stress of region ``name`` at the vertices of ``cells`` (c, nv, 3, 3), MPa."""
-        if len(cells) == 0:
-            return np.zeros((0, self.nv, 3, 3))
-        vals = self.sigma_expr[name].eval(self.mesh, cells)
-        return np.asarray(vals).reshape(len(cells), self.nv, 3, 3)
+    def _evaluated(self, expr, cells: np.ndarray):
+        """``expr`` at the reference points of ``cells``, :data:`EVAL_CHUNK_CELLS` cells at a
+        time: (the cells, their values (c, points, value size))."""
+        for start in range(0, len(cells), EVAL_CHUNK_CELLS):
+            chunk = cells[start:start + EVAL_CHUNK_CELLS]
+            yield chunk, np.asarray(expr.eval(self.mesh, chunk)).reshape(len(chunk), self.nv, -1)
 
     def _reduce(self, values: np.ndarray, op: str) -> float:
         if op == "max":
@@ -185,18 +192,19 @@ class StageEvaluator:
                 normals /= np.linalg.norm(normals, axis=1)[:, None]
             self.interfaces[f"{inner}|{outer}"] = (inner, outer, nodes, normals)
 
-    def _interface_normal_stress(self, nodal: dict) -> dict[str, dict[str, float]]:
+    def _interface_normal_stress(self, sides: dict) -> dict[str, dict[str, float]]:
         """sigma_nn of each interface facet: the mean over its vertices of the two one-sided
         values (each the per-region vertex average of its side); extremes over the facets.
         Traction is continuous, so both sides estimate the same number and their mean cancels
         most of the one-sided error; the facet mean is the normal stress of that piece of
         interface (a front 3.6 nm from the interface: spread 0.4 % axisymmetric, 1.2 % octant on
-        the default meshes; 8 % before the consistent eigenstrain)."""
+        the default meshes; 8 % before the consistent eigenstrain). ``sides``: per (interface,
+        region) that region's vertex-averaged stress at the interface's facet vertices
+        (f, v, 3, 3)."""
         out = {}
         for key, (inner, outer, nodes, normals) in self.interfaces.items():
-            sides = [np.einsum("fi,fvij,fj->fv", normals, nodal[side][0][nodes], normals)
-                     for side in (inner, outer)]
-            values = (0.5 * (sides[0] + sides[1])).mean(axis=1) if len(nodes) else np.zeros(0)
+            normal = [np.einsum("fi,fvij,fj->fv", normals, sides[key, side], normals) for side in (inner, outer)]
+            values = (0.5 * (normal[0] + normal[1])).mean(axis=1) if len(nodes) else np.zeros(0)
             out[key] = {
                 "normal_stress_max_MPa": self._reduce(values, "max"),
                 "normal_stress_min_MPa": self._reduce(values, "min"),
@@ -207,7 +215,8 @@ class StageEvaluator:
 
     def _setup_sampled_stress(self) -> None:
         """The stress tensor of every law interpolated into one discontinuous field (each law
-        on its own cells), which the axial profile and the probe lines are sampled from."""
+        on its own cells), which the axial profile and the probe lines are sampled from: on
+        the cells that hold a sample point only (:meth:`_restrict_sampled_stress`)."""
         mesh, problem = self.mesh, self.problem
         degree = max(problem.degree - 1, 1) if not problem.axisymmetric else problem.degree
         self.sigma_h = fem.Function(fem.functionspace(mesh, ("DG", degree, (3, 3))))
@@ -218,9 +227,19 @@ class StageEvaluator:
             for law in problem.laws
         ]
 
+    def _restrict_sampled_stress(self) -> None:
+        """Keep of each law's cells those that hold a point of the axis or a probe line (a few
+        hundred of them; the full 3D default mesh has 258 k cells)."""
+        found = [f for *_, f in self.axis_points] + [line[6] for line in self.lines]
+        sampled = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int32)
+        sampled = sampled[sampled >= 0]
+        self.sigma_h_exprs = [(expr, np.intersect1d(cells, sampled).astype(np.int32))
+                              for expr, cells in self.sigma_h_exprs]
+
     def _interpolate_stress(self) -> None:
         for expr, cells in self.sigma_h_exprs:
-            self.sigma_h.interpolate(expr, cells0=cells)
+            if len(cells):
+                self.sigma_h.interpolate(expr, cells0=cells)
 
     def _meridian(self, xyz: np.ndarray) -> np.ndarray:
         """Mesh coordinates of the points xyz (n, 3): (r, z, 0) in 2D-axisymmetric, else xyz."""
@@ -352,14 +371,13 @@ class StageEvaluator:
     def _region_nodal_stress(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         """Stress averaged over the region's cells at each geometry node of this process
         (n, 3, 3), and which owned nodes belong to the region (n_owned,) bool."""
-        cells = self.region_cells[name]
-        S = self._cell_stress(name, cells)
-        nodes = self.geom_dofs[cells]
         imap = self.mesh.geometry.index_map()
         acc = dolfinx.la.vector(imap, bs=10)
         arr = acc.array.reshape(-1, 10)
-        np.add.at(arr[:, :9], nodes.ravel(), S.reshape(-1, 9))
-        np.add.at(arr[:, 9], nodes.ravel(), 1.0)
+        for cells, S in self._evaluated(self.sigma_expr[name], self.region_cells[name]):
+            nodes = self.geom_dofs[cells].ravel()
+            np.add.at(arr[:, :9], nodes, S.reshape(-1, 9))
+            np.add.at(arr[:, 9], nodes, 1.0)
         acc.scatter_reverse(dolfinx.la.InsertMode.add)
         acc.scatter_forward()
         arr = acc.array.reshape(-1, 10)
@@ -410,15 +428,24 @@ class StageEvaluator:
         critical = (K_ic / principal_max) ** 2 / EDGE_FLAW_Z * 1e9  # (MPa m^1/2 / MPa)^2 = m
         return {"critical_radius_nm": critical, "size_ratio": radius / critical}
 
-    def _failure_indicators(self, name: str, measures: dict, S: np.ndarray) -> dict:
+    def _volume(self, name: str | None) -> float:
+        """The reference volume of region ``name`` (None: the whole body), nm^3, whole particle."""
+        if name not in self._volumes:
+            form = self.volume_form if name is None else self.region_volume_forms[name]
+            self._volumes[name] = self.problem.symmetry_factor * self.comm.allreduce(fem.assemble_scalar(form), op=MPI.SUM)
+        return self._volumes[name]
+
+    def _failure_indicators(self, name: str, measures: dict, pointwise: dict[str, np.ndarray]) -> dict:
         """Max principal elastic strain (isotropic compliance of the region) and the ratios of
         the max principal stress and strain to the region's tensile strength and fracture
-        strain (> 1: predicted to crack; None where the material has no such data)."""
+        strain (> 1: predicted to crack; None where the material has no such data).
+        ``pointwise``: :func:`stress_measures` of the region's points. The strain
+        ((1 + nu) S - nu tr(S) I) / E has the stress's principal axes, so its largest principal
+        value is ((1 + nu) sigma_1 - 3 nu p) / E with sigma_1 the largest principal stress and p
+        the hydrostatic one."""
         mat = self.problem.regions[name]
         E, nu = mat.effective_E_MPa, mat.nu
-        trace = np.trace(S, axis1=1, axis2=2)[:, None, None] if len(S) else np.zeros((0, 1, 1))
-        strain = ((1 + nu) * S - nu * trace * np.eye(3)) / E
-        eps_max = self._reduce(np.linalg.eigvalsh(strain)[:, 2] if len(S) else np.zeros(0), "max")
+        eps_max = self._reduce(((1 + nu) * pointwise["principal_max"] - 3 * nu * pointwise["hydrostatic"]) / E, "max")
         tensile, fracture = self.strengths.get(name, (None, None))
         return {
             "max_principal_strain": eps_max,
@@ -432,12 +459,11 @@ class StageEvaluator:
         """x + u at every geometry vertex node of this process (n, 3), about the centre."""
         mesh = self.mesh
         n_cells = self.n_owned + mesh.topology.index_map(mesh.topology.dim).num_ghosts
-        cells = np.arange(n_cells, dtype=np.int32)
-        u = np.asarray(self.u_expr.eval(mesh, cells)).reshape(n_cells, self.nv, -1)
-        nodes = self.geom_dofs[cells]
-        disp = np.zeros((mesh.geometry.x.shape[0], u.shape[2]))
-        disp[nodes.ravel()] = u.reshape(-1, u.shape[2])  # continuous: any cell gives the value
-        x = self.mesh.geometry.x[:, : u.shape[2]] + disp
+        gdim = mesh.geometry.dim
+        disp = np.zeros((mesh.geometry.x.shape[0], gdim))
+        for cells, u in self._evaluated(self.u_expr, np.arange(n_cells, dtype=np.int32)):
+            disp[self.geom_dofs[cells].ravel()] = u.reshape(-1, gdim)  # continuous: any cell gives the value
+        x = self.mesh.geometry.x[:, :gdim] + disp
         if self.problem.axisymmetric:
             return np.stack([x[:, 0], np.zeros(len(x)), x[:, 1]], axis=1)
         if self.problem.formulation == "3d":  # the centre may translate (zero net rigid motion)
@@ -479,11 +505,13 @@ class StageEvaluator:
         """det F at every cell vertex must be positive: an inverted element is no result."""
         from ..physics import SolverError
 
-        cells = np.arange(self.n_owned, dtype=np.int32)
-        J = np.asarray(self.det_expr.eval(self.mesh, cells)).ravel() if len(cells) else np.ones(1)
-        bad = int(self.comm.allreduce(int((J <= 0).sum()), op=MPI.SUM))
+        bad, J_min = 0, np.inf
+        for _, J in self._evaluated(self.det_expr, np.arange(self.n_owned, dtype=np.int32)):
+            bad += int((J <= 0).sum())
+            J_min = min(J_min, float(J.min()))
+        bad = int(self.comm.allreduce(bad, op=MPI.SUM))
         if bad:
-            J_min = self._reduce(J, "min")
+            J_min = float(self.comm.allreduce(J_min, op=MPI.MIN))
             raise SolverError(f"inverted elements: det F <= 0 at {bad} cell vertices (min {J_min:.3g}); "
                               "the displacement is not a possible deformation (use kinematics = \"finite\", "
                               "smaller load steps or a finer mesh)")
@@ -503,10 +531,13 @@ class StageEvaluator:
         problem = self.problem
         self._check_inverted()
         regions = {}
-        nodal = {name: self._region_nodal_stress(name) for name in self.layer_names}
+        sides = {}  # (interface, region) -> the region's stress at the interface's facet vertices
         deformed = self._deformed_positions()
-        for name in self.layer_names:
-            avg, mine = nodal[name]
+        for name in self.layer_names:  # one region's vertex stresses at a time (memory)
+            avg, mine = self._region_nodal_stress(name)
+            for key, (inner, outer, nodes, _) in self.interfaces.items():
+                if name in (inner, outer):
+                    sides[key, name] = avg[nodes]
             owned = np.flatnonzero(mine)
             S, P = avg[owned], deformed[owned]
             centre = self.centres.get(name)
@@ -525,7 +556,7 @@ class StageEvaluator:
                 "hoop_min_MPa": self._reduce(m["hoop"], "min"),
             }
             factor = problem.symmetry_factor
-            volume = factor * self.comm.allreduce(fem.assemble_scalar(self.region_volume_forms[name]), op=MPI.SUM)
+            volume = self._volume(name)
             plastic = 0.0
             if name in self.plastic_forms:
                 plastic = factor * self.comm.allreduce(fem.assemble_scalar(self.plastic_forms[name]), op=MPI.SUM)
@@ -538,13 +569,16 @@ class StageEvaluator:
                 volume_expansion_percent=100.0 * (region_deformed / volume - 1.0) if volume > 0 else None,
             )
             regions[name].update(self._law_outputs(name))
-            regions[name].update(self._failure_indicators(name, regions[name], S))
+            regions[name].update(self._failure_indicators(name, regions[name], m))
             regions[name].update(self._size_effect(name, regions[name]["principal_max_MPa"]))
         factor = problem.symmetry_factor
-        volume = factor * self.comm.allreduce(fem.assemble_scalar(self.volume_form), op=MPI.SUM)
-        deformed = factor * self.comm.allreduce(fem.assemble_scalar(self.det_form), op=MPI.SUM)
+        volume = self._volume(None)
+        if abs(sum(self._volume(name) for name in self.layer_names) - volume) <= 1e-10 * volume:
+            deformed = sum(r["deformed_volume_nm3"] for r in regions.values())  # the regions fill the body
+        else:
+            deformed = factor * self.comm.allreduce(fem.assemble_scalar(self.det_form), op=MPI.SUM)
         energy = factor * self.comm.allreduce(fem.assemble_scalar(self.energy_form), op=MPI.SUM)
-        interfaces = self._interface_normal_stress(nodal)
+        interfaces = self._interface_normal_stress(sides)
         if self.axis_points or self.lines:
             self._interpolate_stress()
         for key, values in interfaces.items():
