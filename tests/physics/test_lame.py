@@ -157,13 +157,13 @@ def test_iterative_solve_meets_the_asked_stress_tolerance(lame_case):
 
 def test_rediscretised_coarse_level_solves_as_the_galerkin_one(lame_case):
     """The linear path's p-multigrid on a blocked (BAIJ) matrix with the P1 stiffness assembled
-    as its coarse operator: its coarse Dirichlet dofs are exactly the P1 dofs on the octant's
-    symmetry planes, and it converges in the iterations of the Galerkin coarse operator
+    as its coarse operator: its P1 -> P2 interpolation is DOLFINx's, its coarse Dirichlet dofs
+    are exactly the P1 dofs on the octant's symmetry planes, and it converges in the iterations of the Galerkin coarse operator
     P^T A P on the same (AIJ) matrix, to the same displacement within the Krylov tolerance."""
     from dolfinx import fem
     from dolfinx.fem import petsc as fem_petsc
 
-    from swellfem.physics.solver import LinearSolver, linear_space
+    from swellfem.physics.solver import LinearSolver, lagrange_interpolation, linear_space
     from swellfem.studies.run import build_problem
 
     case = load_case(lame_case, ['model.formulation="3d-octant"', 'mesh.size="10 nm"', 'mesh.interface_size="3 nm"',
@@ -179,6 +179,11 @@ def test_rediscretised_coarse_level_solves_as_the_galerkin_one(lame_case):
         owned = V1.dofmap.index_map.size_local * 3
         expected = np.unique(np.concatenate(planes))
         assert np.array_equal(np.sort(rediscretised._coarse_fixed), expected[expected < owned])
+        # swellfem's P1 -> P2 interpolation is DOLFINx's (curved cells: geometry of order 2)
+        ours, theirs = lagrange_interpolation(V1, problem.V), fem_petsc.interpolation_matrix(V1, problem.V)
+        theirs.assemble()
+        theirs.axpy(-1.0, ours, structure=theirs.Structure.DIFFERENT_NONZERO_PATTERN)
+        assert theirs.norm() <= 1e-12 * ours.norm() and ours.getInfo()["nz_used"] <= 2 * 3 * problem.V.dofmap.index_map.size_local
 
         A = fem_petsc.assemble_matrix(problem.a, bcs=problem.bcs)
         A.assemble()
