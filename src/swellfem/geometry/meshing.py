@@ -113,7 +113,7 @@ def cached_mesh(request: MeshRequest, cache_dir: Path | None = None) -> Path:
 
 
 def build_mesh(request: MeshRequest, path: Path) -> dict:
-    """Build, mesh and write the shape of ``request`` to ``path`` (gmsh .msh 4.1), then read
+    """Build, mesh and write the shape of ``request`` to ``path`` (gmsh .msh 4.1, binary), then read
     it back and check it holds every node and element (gmsh does not report a full disk).
     Returns the counts of nodes and elements."""
     import gmsh
@@ -140,6 +140,8 @@ def build_mesh(request: MeshRequest, path: Path) -> dict:
                 gmsh.model.mesh.setOrder(request.geometry_order)  # curved cells follow the surfaces
             check_quality(request.gdim)
             gmsh.option.setNumber("Mesh.MshFileVersion", 4.1)
+            # binary: gmsh reads the full-3D 1.1 M-dof mesh back in 0.14 s instead of 1.8 s (ASCII)
+            gmsh.option.setNumber("Mesh.Binary", 1)
             written = _counts(request.gdim)
             gmsh.write(str(path))
         finally:
