@@ -374,10 +374,13 @@ class StageEvaluator:
         imap = self.mesh.geometry.index_map()
         acc = dolfinx.la.vector(imap, bs=10)
         arr = acc.array.reshape(-1, 10)
+        n = arr.shape[0]
         for cells, S in self._evaluated(self.sigma_expr[name], self.region_cells[name]):
             nodes = self.geom_dofs[cells].ravel()
-            np.add.at(arr[:, :9], nodes, S.reshape(-1, 9))
-            np.add.at(arr[:, 9], nodes, 1.0)
+            S = S.reshape(-1, 9)
+            for k in range(9):  # sums per node (bincount: half the time of np.add.at on columns)
+                arr[:, k] += np.bincount(nodes, weights=S[:, k], minlength=n)
+            arr[:, 9] += np.bincount(nodes, minlength=n)
         acc.scatter_reverse(dolfinx.la.InsertMode.add)
         acc.scatter_forward()
         arr = acc.array.reshape(-1, 10)
