@@ -192,6 +192,8 @@ class LinearSolver:
         #: (P1 space, its stiffness form) of a rediscretised coarse level, or None
         self._coarse_space, self._coarse_form = coarse if coarse is not None else (None, None)
         self._bcs = list(bcs)
+        #: the owned P1 dofs kept out of a rediscretised coarse level (see _coarse_dirichlet_dofs)
+        self._coarse_fixed = None
         #: the iterative solve's relative residual (linear path: from the asked stress accuracy;
         #: Newton: 1e-10, so that the corrections keep Newton quadratic)
         self.ksp_rtol = 1e-10 if newton else krylov_rtol(stress_tolerance)
@@ -272,7 +274,6 @@ class LinearSolver:
         space (PCMG's own Galerkin product comes too late)."""
         V1 = self._coarse_space if self._coarse_space is not None else linear_space(V)
         P = lagrange_interpolation(V1, V)
-        self._coarse_fixed = None
         if self._coarse_form is not None:
             self._coarse_fixed = self._coarse_dirichlet_dofs(P)
             keep = P.createVecRight()

@@ -127,7 +127,7 @@ class StageEvaluator:
         self._restrict_sampled_stress()
         self._volumes: dict[str | None, float] = {}  # reference volumes (nm^3), once: they do not change
         self.volume_form = fem.form(1.0 * problem.weight * problem.dx)
-        self.det_form = fem.form(problem.deformation_gradient_det() * problem.weight * problem.dx)
+        self._det_form = None  # the whole body's deformed volume, compiled only where its regions do not fill it
         self.energy_form = fem.form(problem.strain_energy())
         tags = loaded.layer_tags
         self.region_volume_forms = {n: fem.form(1.0 * problem.weight * problem.dx(tags[n])) for n in self.layer_names}
@@ -579,7 +579,9 @@ class StageEvaluator:
         if abs(sum(self._volume(name) for name in self.layer_names) - volume) <= 1e-10 * volume:
             deformed = sum(r["deformed_volume_nm3"] for r in regions.values())  # the regions fill the body
         else:
-            deformed = factor * self.comm.allreduce(fem.assemble_scalar(self.det_form), op=MPI.SUM)
+            if self._det_form is None:
+                self._det_form = fem.form(problem.deformation_gradient_det() * problem.weight * problem.dx)
+            deformed = factor * self.comm.allreduce(fem.assemble_scalar(self._det_form), op=MPI.SUM)
         energy = factor * self.comm.allreduce(fem.assemble_scalar(self.energy_form), op=MPI.SUM)
         interfaces = self._interface_normal_stress(sides)
         if self.axis_points or self.lines:
