@@ -45,3 +45,26 @@ def solve(case_file: Path | str, *overrides: str) -> dict:
 @pytest.fixture(scope="session")
 def lame_case() -> Path:
     return CASES / "verification" / "lame_3layer.toml"
+
+
+def front_exact(summary: dict, stage: dict):
+    """The exact layered sphere (small strain, elastic, swellfem.exact.LayeredSphereRadialEigenstrain)
+    of a solved shrinking-core stage: the active layer's front profile, the shells at the SOC."""
+    import numpy as np
+
+    from swellfem.exact import LayeredSphereRadialEigenstrain
+    from swellfem.potassiation.fronts import front_profile
+
+    layers = summary["case"]["layers"]
+    width = summary["case"]["stages"]["front_width_nm"]
+    rf = stage["front_radius_nm"]
+
+    def eigenstrain(layer):
+        beta = layer["volumetric_expansion"]
+        if layer["role"] == "active" and rf is not None:  # (no front: uniform at the SOC)
+            return lambda r: np.cbrt(1 + beta * front_profile(r, rf, width)) - 1
+        return lambda r: np.cbrt(1 + beta * stage["soc"]) - 1 + 0 * r
+
+    return LayeredSphereRadialEigenstrain.solve(
+        [lay["outer_radius_nm"] for lay in layers], [1000 * lay["E_GPa"] for lay in layers],
+        [lay["nu"] for lay in layers], [eigenstrain(lay) for lay in layers])

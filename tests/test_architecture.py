@@ -4,8 +4,9 @@ Checked statically from the source (every import, also those inside functions):
 case -> geometry -> physics -> potassiation -> results -> studies -> cli, with view (pictures
 of written results) used by studies only. ``swellfem`` (the version), ``swellfem._backend``
 (import order of the FEniCSx stack), ``swellfem.exact`` (analytic solutions),
-``swellfem.formatting`` (numbers as text) and ``swellfem.sphere1d`` (the 1D spherical reference
-solver) are the ground floor; the case, geometry and view steps never reach dolfinx.
+``swellfem.formatting`` (numbers as text) and ``swellfem.sphere1d`` (the 1D spherical solver: the
+tests' reference and the engine of ``spherical-1d``) are the ground floor; the case, geometry and
+view steps never reach dolfinx.
 """
 
 from __future__ import annotations

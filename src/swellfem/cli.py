@@ -308,10 +308,16 @@ def _dispatch(args) -> int:
             print(f"note: {note}")
         return 0
     if args.command == "mesh":
+        from .case import CaseError
+        from .case.shapes import SPHERICAL_1D
         from .geometry import cached_mesh, export_mesh
         from .geometry.meshing import check_export_path
         from .studies.run import mesh_spec
 
+        if case.model.formulation == SPHERICAL_1D:
+            raise CaseError("has no gmsh mesh (its elements in the radius are made as it is solved); mesh it with "
+                            "--set 'model.formulation=\"axisymmetric\"' (or a 3D formulation)", source=args.case,
+                            key="model.formulation", value=SPHERICAL_1D)
         if args.export:
             check_export_path(args.export)  # before meshing: an unknown format is bad input
         path = cached_mesh(mesh_spec(case))

@@ -9,6 +9,7 @@ import dataclasses
 import math
 
 import numpy as np
+from scipy.optimize import brentq
 
 
 def spherical_extrema(srr: np.ndarray, stt: np.ndarray) -> dict[str, float]:
@@ -332,6 +333,43 @@ class HillSphere:
         plastic = -2 * sy * np.log(c / r) - 2 * sy / 3 * (1 - c**3 / b**3) + sy
         elastic = 2 * sy * c**3 / 3 * (1 / b**3 + 1 / (2 * r**3))
         return np.where(r <= c, plastic, elastic)
+
+
+    def inner_displacement(self, p: float, E: float, nu: float) -> float:
+        """u(a), the radial displacement of the cavity wall under the pressure ``p`` (same
+        units as ``a``; E in the units of the stresses). Elastic zone c <= r <= b: Hooke,
+        u = r ((1 - nu) sigma_t - nu sigma_r) / E. Plastic zone: the plastic flow is
+        isochoric, so (1/r^2) d(r^2 u)/dr = (1 - 2 nu)(sigma_r + 2 sigma_t) / E
+        = (1 - 2 nu)(3 sigma_r + 2 sy) / E, integrated in closed form from c inwards
+        (int_a^c rho^2 ln(c / rho) d rho = (c^3 - a^3) / 9 - a^3 ln(c / a) / 3)."""
+        a, b, sy = self.a, self.b, self.sy
+        c = self.plastic_radius(p)
+        s_r, s_t = float(self.sigma_r(c, p)), float(self.sigma_t(c, p))
+        u_c = c * ((1 - nu) * s_t - nu * s_r) / E
+        if c <= a:
+            return u_c
+        k = -2 * sy / 3 * (1 - c**3 / b**3)  # sigma_r = -2 sy ln(c / r) + k in the plastic zone
+        moment = -6 * sy * ((c**3 - a**3) / 9 - a**3 * np.log(c / a) / 3) + (3 * k + 2 * sy) * (c**3 - a**3) / 3
+        return (c**2 * u_c - (1 - 2 * nu) / E * moment) / a**2
+
+
+def core_in_plastic_shell_pressure(e: float, a: float, b: float, Ec: float, nuc: float, Es: float, nus: float,
+                                   sy: float) -> float:
+    """The pressure between an elastic core of radius ``a`` with a uniform isotropic
+    eigenstrain ``e`` and an elastic-perfectly plastic shell a < r < b (yield strength ``sy``)
+    around it, small strain: the core's wall displacement a (e - p / (3 K_c)) equals the
+    shell's :meth:`HillSphere.inner_displacement` (Brent's root; p below the limit pressure).
+    The core is then under sigma = -p and the shell carries Hill's stresses at p."""
+    hill = HillSphere(a, b, sy)
+    Kc = Ec / (3 * (1 - 2 * nuc))
+
+    def mismatch(p):
+        return a * (e - p / (3 * Kc)) - hill.inner_displacement(p, Es, nus)
+
+    hi = hill.limit_pressure * (1 - 1e-12)
+    if mismatch(hi) > 0:
+        raise ValueError("the eigenstrain pushes the shell to its limit pressure: no bounded solution")
+    return brentq(mismatch, 0.0, hi, xtol=1e-14 * hill.limit_pressure, rtol=1e-15, maxiter=200)
 
 
 # --- concentric layers with radial-symmetric (e.g. transversely isotropic) stiffness -----------

@@ -42,9 +42,8 @@ wall and the centre without extrapolation. Error: O(h^2) in the end-point stress
 the Gauss points for smooth elastic fields (about 1e-5 relative with 200 elements per layer);
 about O(h) near an elastic-plastic front that crosses an element.
 
-Newton with the consistent (analytic) tangent, a banded direct solver (no pivoting: the tangent
-is the stiffness of a stable material), backtracking when a trial iterate has a non-positive
-stretch. :meth:`Sphere1D.step` ramps theta (at each material point) and the pressure linearly
+Newton with the consistent (analytic) tangent, a banded direct solver (LAPACK's banded LU),
+backtracking when a trial iterate has a non-positive stretch. :meth:`Sphere1D.step` ramps theta (at each material point) and the pressure linearly
 from the last converged values to the new ones in ``increments`` substeps, halving a substep
 when Newton fails (and growing it again, up to the nominal size, after easy ones); the plastic
 state carries over, so cycles leave residual stresses. Convergence: ||R||_inf <= ``tolerance``
@@ -81,6 +80,7 @@ import math
 from typing import Callable, Sequence
 
 import numpy as np
+from scipy.linalg import solve_banded
 
 from .exact import spherical_extrema
 
@@ -508,36 +508,18 @@ _DN = np.stack([_XI - 0.5, -2 * _XI, _XI + 0.5], axis=-1)  # d/dxi, (5, 3)
 
 
 def _banded_solve(band: np.ndarray, rhs: np.ndarray) -> np.ndarray:
-    """Solve K x = rhs for K with half-bandwidth 2, stored as band[i, k] = K[i, i + k - 2];
-    Gaussian elimination without pivoting (pure Python on lists, O(n))."""
+    """Solve K x = rhs for K with half-bandwidth 2, stored as band[i, k] = K[i, i + k - 2]
+    (LAPACK's banded LU with partial pivoting, through scipy); raises LinAlgError where K is
+    singular or not finite."""
     n = len(rhs)
-    a = band.tolist()
-    b = rhs.tolist()
-    for i in range(n):
-        ai = a[i]
-        piv = ai[2]
-        if piv == 0.0 or not math.isfinite(piv):
-            raise np.linalg.LinAlgError(f"zero or non-finite pivot in row {i}")
-        for j in (1, 2):
-            r = i + j
-            if r >= n:
-                break
-            ar = a[r]
-            f = ar[2 - j] / piv
-            if f != 0.0:
-                for c in range(i, min(i + 3, n)):
-                    ar[c - r + 2] -= f * ai[c - i + 2]
-                b[r] -= f * b[i]
-    x = [0.0] * n
-    for i in range(n - 1, -1, -1):
-        ai = a[i]
-        s = b[i]
-        if i + 1 < n:
-            s -= ai[3] * x[i + 1]
-        if i + 2 < n:
-            s -= ai[4] * x[i + 2]
-        x[i] = s / ai[2]
-    return np.array(x)
+    ab = np.zeros((5, n))  # LAPACK's layout: ab[2 + i - j, j] = K[i, j]
+    for k in range(5):
+        lo, hi = max(0, 2 - k), min(n, n + 2 - k)  # rows i with 0 <= i + k - 2 < n
+        ab[4 - k, lo + k - 2:hi + k - 2] = band[lo:hi, k]
+    try:
+        return solve_banded((2, 2), ab, rhs, overwrite_ab=True, check_finite=True)
+    except ValueError as exc:  # non-finite entries
+        raise np.linalg.LinAlgError(str(exc)) from None
 
 
 class Sphere1D:
@@ -723,7 +705,7 @@ class Sphere1D:
         tau_r = K * tr + 4 * mu / 3 * d
         tau_t = K * tr - 2 * mu / 3 * d
         ep_r = ep_r_n + dgam * sgn
-        out = {"lr": lr, "lt": lt, "tau_r": tau_r, "tau_t": tau_t, "ep_r": ep_r, "ep_t": -ep_r / 2,
+        out = {"lr": lr, "lt": lt, "er": er, "et": et, "tau_r": tau_r, "tau_t": tau_t, "ep_r": ep_r, "ep_t": -ep_r / 2,
                "epbar": epbar_n + dgam, "tr": tr, "s": s, "ev_p": np.zeros_like(tr),
                "porosity": np.full_like(tr, np.nan), "phi_min": np.full_like(tr, np.nan)}
         if tangent:
@@ -858,6 +840,11 @@ class Sphere1D:
         lt = 1 + np.einsum("eqa,ea->eq", self.Bt, ue)
         return bool(np.all(lr > 0) and np.all(lt > 0) and np.all(np.isfinite(lr + lt)))
 
+    def at_points(self, nodal: np.ndarray) -> np.ndarray:
+        """Nodal values (one per node of :attr:`nodes_nm`) at the material points (ne, 5): the
+        quadratic interpolant of each element."""
+        return np.einsum("qa,ea->eq", _N, np.asarray(nodal, dtype=float)[self.conn])
+
     def theta_at(self, theta) -> np.ndarray:
         """theta at the material points: a callable of the reference radius (vectorised), or a
         number (uniform)."""
@@ -949,6 +936,28 @@ class Sphere1D:
             plastic_strain_r=self.ep_r.ravel().copy(), plastic_strain_t=self.ep_t.ravel().copy(),
             swelling_J=np.broadcast_to(ev["Js"], self.R.shape).ravel().copy(),
             porosity_min_reached=self.phi_min.ravel().copy())
+
+    def mechanical_strains(self) -> tuple[np.ndarray, np.ndarray]:
+        """The committed radial and hoop strains at the material points (ne, 5), swelling taken
+        out and plastic strain included: ln(l / s) in finite strain, eps - (s - 1) in small."""
+        ev = self._committed
+        return np.asarray(ev["er"]), np.asarray(ev["et"])
+
+    def energy_density(self) -> np.ndarray:
+        """Stored elastic energy per reference volume at the material points (ne, 5), MPa:
+        W = tau : ee / 2 of the elastic (log) strains ee = e - ep, times Js in finite strain;
+        law 'transverse': W = (T_r e_r + 2 T~_t g) / 2 with the wrinkle slack g(e_t) and
+        T~_t = C13 e_r + (C11 + C12) g (docs/carbon_laws.md section 2)."""
+        ev = self._committed
+        er, et = ev["er"], ev["et"]
+        W = 0.5 * (ev["tau_r"] * (er - self.ep_r) + 2.0 * ev["tau_t"] * (et - self.ep_t))
+        if self._tc is not None:
+            tc, tra = self._tc, self._tra
+            g = slack(et[tra], tc["s0"], tc["r"])[0]
+            W[tra] = 0.5 * (ev["tau_r"][tra] * er[tra] + 2.0 * (tc["C13"] * er[tra] + (tc["C11"] + tc["C12"]) * g) * g)
+        if self.kinematics == "finite":
+            W = W * np.broadcast_to(ev["Js"], W.shape)
+        return W
 
     def nominal_traction(self) -> np.ndarray:
         """First Piola P_r (MPa per reference area) at the material points, for checks."""

@@ -6,30 +6,11 @@ from __future__ import annotations
 import numpy as np
 
 from swellfem.potassiation.fronts import front_history
-from swellfem.sphere1d import Layer1D, Sphere1D
+from swellfem.physics.radial import layer1d
+from swellfem.sphere1d import Sphere1D
 
 STRESS_KEYS = ("von_mises_max_MPa", "principal_max_MPa", "principal_min_MPa", "hydrostatic_max_MPa",
                "hydrostatic_min_MPa", "radial_max_MPa", "radial_min_MPa", "hoop_max_MPa", "hoop_min_MPa")
-
-
-#: case-file law parameter -> Layer1D field
-_LAW_FIELDS = {"porosity": "porosity", "compaction_strength": "compaction_strength_MPa",
-               "densification_strength": "densification_strength_MPa", "E_normal": "E_normal_MPa",
-               "G_normal": "G_normal_MPa", "nu_normal": "nu_normal", "expansion_normal": "expansion_normal",
-               "expansion_tangential": "expansion_tangential", "slack_strain": "slack_strain",
-               "slack_stiffness_ratio": "slack_stiffness_ratio"}
-
-
-def layer1d(material, outer_radius_nm: float) -> Layer1D:
-    """The 1D layer of a resolved case material (every law)."""
-    m = material
-    extra = {_LAW_FIELDS[k]: v for k, v in m.parameters.items()}
-    return Layer1D(
-        outer_radius_nm=outer_radius_nm, E_MPa=m.E_MPa, nu=m.nu, volumetric_expansion=m.volumetric_expansion,
-        law=m.law, yield_strength_MPa=m.yield_strength_MPa,
-        hardening_modulus_MPa=m.hardening_modulus_MPa if m.yield_strength_MPa is not None else 0.0,
-        E_potassiated_MPa=m.E_potassiated_MPa, yield_strength_potassiated_MPa=m.yield_strength_potassiated_MPa,
-        **extra)
 
 
 def sphere1d_for(case, elements_per_layer: int = 200) -> Sphere1D:

@@ -4,31 +4,13 @@ radial eigenstrain (swellfem.exact.LayeredSphereRadialEigenstrain)."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from swellfem.exact import LayeredSphereRadialEigenstrain
-from swellfem.potassiation.fronts import front_profile
 
-from conftest import CASES, solve
+from conftest import CASES, front_exact as _exact, solve
 
 ZNSE_ORGO = CASES / "znse" / "znse_inmc_orgo.toml"
-
-
-def _exact(summary: dict, stage: dict) -> LayeredSphereRadialEigenstrain:
-    layers = summary["case"]["layers"]
-    width = summary["case"]["stages"]["front_width_nm"]
-    rf = stage["front_radius_nm"]
-
-    def eigenstrain(layer):
-        beta = layer["volumetric_expansion"]
-        if layer["role"] == "active":
-            return lambda r: np.cbrt(1 + beta * front_profile(r, rf, width)) - 1
-        return lambda r: np.cbrt(1 + beta * stage["soc"]) - 1 + 0 * r
-
-    return LayeredSphereRadialEigenstrain.solve(
-        [lay["outer_radius_nm"] for lay in layers], [1000 * lay["E_GPa"] for lay in layers],
-        [lay["nu"] for lay in layers], [eigenstrain(lay) for lay in layers])
 
 
 def test_one_dimensional_reference_reduces_to_lame():

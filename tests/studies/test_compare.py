@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from swellfem.case import CaseError
-from swellfem.studies.comparison import CLAIM_MEASURES, TIE_TOLERANCE, load_comparison, load_variants
+from swellfem.studies.comparison import CLAIM_MEASURES, TIE_TOLERANCE, ZERO_TOLERANCE, load_comparison, load_variants
 
 from conftest import CASES, swellfem_cli
 
@@ -93,7 +93,8 @@ def test_claims_follow_from_the_table(compared):
             key = abs if kind == "magnitude" else (lambda v: v)
             mine = key(vals["ZnSe@i-NMC@o-rGO"])
             best_other = min(key(v) for m, v in vals.items() if m != "ZnSe@i-NMC@o-rGO")
-            tol = TIE_TOLERANCE * max(abs(key(v)) for v in vals.values())
+            scale = max(abs(float(r[claim["column"]])) for r in rows)
+            tol = max(TIE_TOLERANCE * max(abs(key(v)) for v in vals.values()), ZERO_TOLERANCE * scale)
             expected = "holds" if mine < best_other - tol else ("tie" if mine <= best_other + tol else "fails")
             assert st["verdict"] == expected, (label, st["soc"])
         assert label in report
@@ -166,7 +167,7 @@ def test_variants_of_the_znse_comparison():
         yields = {c.resolved_materials()["ZnSe"].yield_strength_MPa for c in cases}
         assert kinematics == {"small" if v.label == "small-elastic" else "finite"}
         assert yields == ({1000.0} if v.label in PLASTIC_VARIANTS else {None})
-        assert v.overrides == v.set + ['mesh.size="10 nm"']
+        assert v.overrides == spec.set + v.set + ['mesh.size="10 nm"']  # the file's, the variant's, the command line's
         for _, c in v.models[1:]:
             shells = c.resolved_materials()
             assert shells["i-NMC"].law == ("porous" if v.label in SHELL_VARIANTS else "isotropic")
@@ -280,7 +281,8 @@ def test_variants_layout_and_table(compared_variants):
                                                        if copied else None), (v, label)
             assert (d / "models" / label / "fields" / "fields.pvd").is_file()
             assert summary["case"]["kinematics"] == ("small" if v == "small-elastic" else "finite")
-            assert summary["mesh"]["size_nm"] == 10.0
+            assert summary["mesh"]["formulation"] == "spherical-1d"  # the comparison file's set
+            assert summary["mesh"]["interface_size_nm"] <= 2.5  # --set, capped by the thinnest layer / 4
             eps_p = max(st["regions"]["ZnSe"]["equivalent_plastic_strain_max"] for st in summary["stages"])
             assert (eps_p > 0.01) == (v in PLASTIC_VARIANTS)
             if v == "finite-plastic" and label != "ZnSe":  # the carbon shells stay elastic
@@ -304,12 +306,16 @@ def test_variant_claims_follow_from_the_table(compared_variants):
                 key = abs if kind == "magnitude" else (lambda x: x)
                 mine = key(vals["ZnSe@i-NMC@o-rGO"])
                 best_other = min(key(x) for m, x in vals.items() if m != "ZnSe@i-NMC@o-rGO")
-                tol = TIE_TOLERANCE * max(abs(key(x)) for x in vals.values())
+                scale = max(abs(float(r[claim["column"]])) for r in rows if r["variant"] == v["variant"])
+                tol = max(TIE_TOLERANCE * max(abs(key(x)) for x in vals.values()), ZERO_TOLERANCE * scale)
                 expected = "holds" if mine < best_other - tol else ("tie" if mine <= best_other + tol else "fails")
                 assert st["verdict"] == expected, (v["variant"], label, st["soc"])
-    # the plastic particle flows: its von Mises stress stays near the yield strength (1 GPa)
+    # the plastic particle flows: its von Mises stress stays on the yield surface, 1 GPa + H ep <= 1.1 GPa
+    # in Kirchhoff stress (H = 100 MPa, ep < 1); the Cauchy stress tau / Je of the compressed phase is up
+    # to 15 % higher (Je >= 0.857 under the stiff isotropic shells of finite-plastic, where tau is 1092 MPa
+    # = 1 GPa + H x 0.925 on the dot)
     plastic = [r for r in rows if r["variant"] in PLASTIC_VARIANTS]
-    assert all(float(r["ZnSe.von_mises_max_MPa"]) < 2000 for r in plastic)
+    assert all(float(r["ZnSe.von_mises_max_MPa"]) < 1.1e3 / 0.85 for r in plastic)
     elastic = [r for r in rows if r["variant"] == "small-elastic" and r["soc"] == "0.4"]
     assert all(float(r["ZnSe.von_mises_max_MPa"]) > 5000 for r in elastic)
     # what is printed: every variant's claim lines, the headline first

@@ -11,11 +11,18 @@ import math
 
 from .errors import CaseError
 from .schema import Case, ShrinkingCoreStages, mesh_interface_size
+from .shapes import SPHERICAL_1D
 
 #: Largest estimated number of cells swellfem meshes (a full-3D default mesh has ~6e5).
 MAX_CELLS = 2.0e7
 #: Largest ratio of the body's extent to its smallest element size (gmsh's precision).
 MAX_SCALE_RATIO = 1.0e5
+#: ``spherical-1d`` elements are this many times finer than the mesh's finest size: the end-point
+#: stresses converge like h^2 (Lame case: 2.3e-3 at the mesh's sizes, 1.6e-4 four times finer) and
+#: a 1D element costs next to nothing
+RADIAL_REFINEMENT = 4
+#: Largest number of 1D elements of a ``spherical-1d`` case (its Newton step is O(n) in Python).
+MAX_RADIAL_ELEMENTS = 100_000
 #: Cell measure of a size-h element: triangle sqrt(3)/4 h^2, tetrahedron h^3 / (6 sqrt 2).
 _CELL = {2: math.sqrt(3) / 4, 3: 1 / (6 * math.sqrt(2))}
 
@@ -42,13 +49,49 @@ def estimated_cells(case: Case) -> dict[str, float]:
     return out
 
 
+def radial_element_counts(case: Case) -> list[int]:
+    """Quadratic 1D elements per solid layer of a ``spherical-1d`` case, core outwards: equal
+    elements :data:`RADIAL_REFINEMENT` times finer than the mesh's finest size there, the
+    interface size (``mesh.interface_size``, at least ``min_elements_across_layer`` across every
+    layer), and in the active layers the front size (``front_width`` / 4) of shrinking-core
+    stages: a front sweeps the whole layer."""
+    geo = case.geometry
+    h = mesh_interface_size(case)
+    mats = case.resolved_materials()
+    h_front = case.stages.front_width / 4.0 if isinstance(case.stages, ShrinkingCoreStages) else h
+    counts = []
+    for layer, r_in, r_out in zip(geo.layers, geo.inner_radii_nm, geo.outer_radii_nm):
+        if layer.void:
+            continue
+        size = (min(h, h_front) if mats[layer.material].role == "active" else h) / RADIAL_REFINEMENT
+        counts.append(max(case.mesh.min_elements_across_layer, math.ceil((r_out - r_in) / size * (1 - 1e-12))))
+    return counts
+
+
+def _check_spherical_1d(case: Case, source) -> None:
+    if case.model.element_degree != 2:
+        raise CaseError("the spherical-1d formulation has quadratic elements only (element_degree = 2)",
+                        source=source, key="model.element_degree", value=case.model.element_degree)
+    n = sum(radial_element_counts(case))
+    if n > MAX_RADIAL_ELEMENTS:
+        raise CaseError(f"the radius would be cut into {n} elements, more than {MAX_RADIAL_ELEMENTS}; coarsen "
+                        "the mesh or check the geometry's lengths", source=source, key="mesh.interface_size",
+                        value=f"{mesh_interface_size(case):g} nm")
+
+
 def check_feasible(case: Case, source=None) -> None:
     """Raise :class:`CaseError` (naming the key) for a case that cannot or should not be meshed."""
     geo, mesh = case.geometry, case.mesh
     formulation = case.model.formulation
     if formulation not in geo.formulations:
-        raise CaseError(f"the {geo.type} geometry works in: {', '.join(geo.formulations)}", source=source,
+        why = ""
+        if formulation == SPHERICAL_1D and getattr(geo, "type", "") == "concentric-sphere":
+            why = " (spherical-1d: concentric spheres without void layers)"
+        raise CaseError(f"the {geo.type} geometry works in: {', '.join(geo.formulations)}{why}", source=source,
                         key="model.formulation", value=formulation)
+    if formulation == SPHERICAL_1D:
+        _check_spherical_1d(case, source)
+        return
     if case.stages.mode not in geo.stage_modes:
         raise CaseError(f"the {geo.type} geometry is potassiated in stage modes: {', '.join(geo.stage_modes)} "
                         "(fronts and diffusion are radial about a sphere's centre)", source=source,

@@ -115,7 +115,9 @@ def _law_parameters(name: str, values: dict, base: Material | None, fields: dict
 class ModelSpec(Strict):
     """How the mechanics is discretised."""
 
-    formulation: Literal["axisymmetric", "3d-octant", "3d"] = "axisymmetric"
+    #: "spherical-1d": the radial problem of concentric spheres on 1D elements in the radius
+    #: (swellfem.physics.radial), exact for their spherical symmetry and no gmsh mesh at all
+    formulation: Literal["axisymmetric", "3d-octant", "3d", "spherical-1d"] = "axisymmetric"
     #: "small": linearised strain; "finite": F = Fe Fp Fs with Hencky elasticity (GUIDE §7)
     kinematics: Literal["small", "finite"] = "small"
     eigenstrain_convention: Literal["cube-root", "linear"] = "cube-root"

@@ -179,13 +179,17 @@ class DiffusionDriver:
     """Steps diffusion in every active layer and yields a stage at each requested SOC, up
     (potassiation) or down (depotassiation)."""
 
-    def __init__(self, stage_driver):
+    def __init__(self, stage_driver, layer_type=None):
+        """``stage_driver``: what sets the problem's theta (``problem``, ``case``, ``active``,
+        ``_set_uniform``, the mean and max of the active potassiation); ``layer_type``: the
+        diffusion of one active layer (default :class:`ActiveLayerDiffusion`, on a submesh)."""
         self.sd = stage_driver
         self.problem = stage_driver.problem
         self.spec = stage_driver.case.stages
         deg = self.problem.degree
+        layer_type = layer_type if layer_type is not None else ActiveLayerDiffusion
         self.layers = [
-            ActiveLayerDiffusion(self.problem, name, r_in, r_out, self.spec.diffusivity, deg)
+            layer_type(self.problem, name, r_in, r_out, self.spec.diffusivity, deg)
             for name, r_in, r_out in stage_driver.active
         ]
         if not self.layers:

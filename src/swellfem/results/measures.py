@@ -18,32 +18,14 @@ import numpy as np
 
 from .._backend import MPI, dolfinx
 from ..physics import ElasticityProblem
+from .indicators import PLASTIC_THRESHOLD, failure_indicators, group_summaries, principal_strain, size_effect
 
 from dolfinx import fem  # noqa: E402
-
-#: equivalent plastic strain above which a point counts as yielded (plastic_volume_fraction)
-PLASTIC_THRESHOLD = 1e-6
 
 #: cells per evaluation of an expression over many cells: DOLFINx packs the coefficients of all
 #: the cells it is given at once (30 values per P2 tetrahedron), so a whole 1 M-dof mesh in one
 #: call held 60-80 MiB more at the stage's peak of memory
 EVAL_CHUNK_CELLS = 32768
-
-#: shape factor of the size-aware fracture measure: an edge flaw, K = 1.12 sigma sqrt(pi a)
-EDGE_FLAW_Z = 1.12**2 * np.pi
-
-METRICS = (
-    "von_mises_max_MPa",
-    "principal_max_MPa",
-    "principal_min_MPa",
-    "hydrostatic_max_MPa",
-    "hydrostatic_min_MPa",
-    "radial_max_MPa",
-    "radial_min_MPa",
-    "hoop_max_MPa",
-    "hoop_min_MPa",
-)
-
 
 def stress_measures(S: np.ndarray, P: np.ndarray, centre_tol: float) -> dict[str, np.ndarray]:
     """Point-wise measures of stress tensors ``S`` (m, 3, 3) at positions ``P`` (m, 3).
@@ -77,7 +59,7 @@ def stress_measures(S: np.ndarray, P: np.ndarray, centre_tol: float) -> dict[str
 
 
 class StageEvaluator:
-    """Evaluates the measures of :data:`METRICS` (and more) for each solved stage."""
+    """Evaluates the measures of :data:`~swellfem.results.indicators.METRICS` (and more) for each solved stage."""
 
     def __init__(self, problem: ElasticityProblem, axial_points_per_layer: int = 41,
                  strengths: dict[str, tuple[float | None, float | None]] | None = None,
@@ -417,19 +399,8 @@ class StageEvaluator:
         return out
 
     def _size_effect(self, name: str, principal_max: float) -> dict:
-        """Size-aware fracture (Huggins & Nix, Ionics 6 (2000) 57; Bhandakkar & Gao): elastic
-        stresses do not depend on the particle size, but the energy a flaw releases grows with
-        it. A surface flaw as deep as the particle radius R under the peak tensile stress
-        sigma_t has K = 1.12 sigma_t sqrt(pi R); it grows when K >= K_Ic, i.e. above the
-        critical radius R_c = K_Ic^2 / (1.12^2 pi sigma_t^2). Reports R_c (nm) and R / R_c
-        (> 1: particles of this size are predicted to crack; smaller ones survive)."""
-        if name not in self.toughness:
-            return {}
-        K_ic, radius = self.toughness[name]
-        if principal_max <= 0:
-            return {"critical_radius_nm": None, "size_ratio": 0.0}
-        critical = (K_ic / principal_max) ** 2 / EDGE_FLAW_Z * 1e9  # (MPa m^1/2 / MPa)^2 = m
-        return {"critical_radius_nm": critical, "size_ratio": radius / critical}
+        """:func:`~swellfem.results.indicators.size_effect` of region ``name``."""
+        return size_effect(self.toughness.get(name), principal_max)
 
     def _volume(self, name: str | None) -> float:
         """The reference volume of region ``name`` (None: the whole body), nm^3, whole particle."""
@@ -439,22 +410,12 @@ class StageEvaluator:
         return self._volumes[name]
 
     def _failure_indicators(self, name: str, measures: dict, pointwise: dict[str, np.ndarray]) -> dict:
-        """Max principal elastic strain (isotropic compliance of the region) and the ratios of
-        the max principal stress and strain to the region's tensile strength and fracture
-        strain (> 1: predicted to crack; None where the material has no such data).
-        ``pointwise``: :func:`stress_measures` of the region's points. The strain
-        ((1 + nu) S - nu tr(S) I) / E has the stress's principal axes, so its largest principal
-        value is ((1 + nu) sigma_1 - 3 nu p) / E with sigma_1 the largest principal stress and p
-        the hydrostatic one."""
+        """:func:`~swellfem.results.indicators.failure_indicators` of region ``name`` (isotropic
+        compliance of the region); ``pointwise``: :func:`stress_measures` of its points."""
         mat = self.problem.regions[name]
-        E, nu = mat.effective_E_MPa, mat.nu
-        eps_max = self._reduce(((1 + nu) * pointwise["principal_max"] - 3 * nu * pointwise["hydrostatic"]) / E, "max")
-        tensile, fracture = self.strengths.get(name, (None, None))
-        return {
-            "max_principal_strain": eps_max,
-            "strength_ratio_max": measures["principal_max_MPa"] / tensile if tensile else None,
-            "fracture_strain_ratio_max": eps_max / fracture if fracture else None,
-        }
+        strain = principal_strain(mat.effective_E_MPa, mat.nu, pointwise["principal_max"], pointwise["hydrostatic"])
+        return failure_indicators(self._reduce(strain, "max"), measures["principal_max_MPa"],
+                                  self.strengths.get(name, (None, None)))
 
     # --- everything ------------------------------------------------------------------
 
@@ -481,28 +442,6 @@ class StageEvaluator:
         k = int(np.argmin(d)) if len(d) else -1
         local = (float(d[k]) if k >= 0 else np.inf, values[k] if k >= 0 else np.zeros(values.shape[1]))
         return np.asarray(min(self.comm.allgather(local), key=lambda t: t[0])[1])
-
-    def _group_summaries(self, regions: dict) -> dict:
-        """Each group of regions (every particle of a set): the extremes of its members' stress
-        measures (max of maxima, min of minima), and its total volumes and expansion."""
-        out = {}
-        for group, members in self.groups.items():
-            rows = [regions[m] for m in members if m in regions]
-            if not rows:
-                continue
-            summary = {"count": len(rows)}
-            for key in METRICS + ("equivalent_plastic_strain_max",):
-                values = [r[key] for r in rows if r.get(key) is not None]
-                if values:
-                    summary[key] = min(values) if key.endswith("_min_MPa") else max(values)
-            volume = sum(r["volume_nm3"] for r in rows)
-            deformed = sum(r["deformed_volume_nm3"] for r in rows)
-            summary.update(volume_nm3=volume, deformed_volume_nm3=deformed,
-                           volume_expansion_percent=100.0 * (deformed / volume - 1.0))
-            expansions = [r["volume_expansion_percent"] for r in rows]
-            summary.update(volume_expansion_min_percent=min(expansions), volume_expansion_max_percent=max(expansions))
-            out[group] = summary
-        return out
 
     def _check_inverted(self) -> None:
         """det F at every cell vertex must be positive: an inverted element is no result."""
@@ -591,7 +530,7 @@ class StageEvaluator:
             values["adhesion_ratio_max"] = values["normal_stress_max_MPa"] / strength if strength else None
         return {
             "regions": regions,
-            "groups": self._group_summaries(regions),
+            "groups": group_summaries(self.groups, regions),
             "interfaces": interfaces,
             "axial_profile": self._axial_profile(),
             "profiles": self._line_profiles(),

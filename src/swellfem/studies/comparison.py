@@ -82,6 +82,9 @@ class ComparisonSpec(Strict):
     #: who claims that claim_model has the smallest stresses (the report's sentence)
     claim_source: str = "Ruan et al. (Adv. Sci. 2022) report"
     assumptions: list[str] = Field(default_factory=list)
+    #: overrides (``dotted.key=value``) applied to every model's case, before a variant's own
+    #: and the command line's (e.g. the formulation every model is solved in)
+    set: list[str] = Field(default_factory=list)
     models: Annotated[list[ModelEntry], Field(min_length=2)]
     variants: list[VariantEntry] = Field(default_factory=list)
     headline: str | None = None  # the label of the variant reported first (default: the first)
@@ -125,11 +128,11 @@ def solve_key(case: Case) -> str:
 
 
 def load_comparison(path: Path, overrides: list[str] | None = None) -> tuple[ComparisonSpec, list[tuple[str, Case]]]:
-    """Read a comparison file and its model cases (each with ``overrides`` applied, no
-    variant's). Every variant is validated too (:func:`load_variants`)."""
+    """Read a comparison file and its model cases (each with the file's ``set`` and then
+    ``overrides`` applied, no variant's). Every variant is validated too (:func:`load_variants`)."""
     spec, variants = load_variants(path, overrides)
     if spec.variants:
-        return spec, _load_models(spec, Path(path), list(overrides or []))
+        return spec, _load_models(spec, Path(path), list(spec.set) + list(overrides or []))
     return spec, variants[0].models
 
 
@@ -141,8 +144,10 @@ def load_variants(path: Path, overrides: list[str] | None = None,
     headline is not among them). Raises :class:`CaseError` before anything runs."""
     path = Path(path)
     spec = _read_spec(path)
+    common = list(spec.set)
     overrides = list(overrides or [])
     if not spec.variants:
+        overrides = common + overrides
         if spec.headline is not None:
             raise CaseError("names a variant, but the file has no [[variants]]", source=path, key="headline",
                             value=spec.headline)
@@ -176,13 +181,14 @@ def load_variants(path: Path, overrides: list[str] | None = None,
     chosen.sort(key=lambda v: v.label != headline)  # stable: the headline first, the others in file order
     variants = []
     for v in chosen:
+        applied = common + list(v.set) + overrides
         try:
-            models = _load_models(spec, path, list(v.set) + overrides)
+            models = _load_models(spec, path, applied)
         except CaseError as exc:
-            raise CaseError(f"in variant '{v.label}' (set = {v.set}): {exc.detail}", source=exc.source, key=exc.key,
-                            value=exc.value, about_keys=exc.about_keys) from None
+            raise CaseError(f"in variant '{v.label}' (set = {common + list(v.set)}): {exc.detail}", source=exc.source,
+                            key=exc.key, value=exc.value, about_keys=exc.about_keys) from None
         variants.append(Variant(v.label, v.description, list(v.set), list(v.assumptions), v.label == headline,
-                                models, list(v.set) + overrides))
+                                models, applied))
     return spec, variants
 
 
@@ -292,6 +298,10 @@ def to_markdown(columns: list[str], rows: list[dict], digits: int = 1) -> str:
 
 #: Values closer than this (relative to the largest |value| of the stage) count as a tie.
 TIE_TOLERANCE = 0.005
+#: ... and so do values closer than this relative to the largest |value| of the measure at any
+#: stage: stresses that are zero but for round-off (a uniformly swollen free core, 1e-8 MPa
+#: against 3e4 MPa) decide nothing
+ZERO_TOLERANCE = 1e-6
 
 
 def claim_checks(spec: ComparisonSpec, rows: list[dict], tie_tolerance: float = TIE_TOLERANCE) -> list[dict]:
@@ -305,6 +315,7 @@ def claim_checks(spec: ComparisonSpec, rows: list[dict], tie_tolerance: float = 
     for suffix, label, kind in CLAIM_MEASURES:
         col = f"{p}.{suffix}"
         per_stage = []
+        scale = max((abs(r[col]) for r in rows if r[col] is not None), default=0.0)
         for soc in socs:
             values = {r["model"]: r[col] for r in rows if r["soc"] == soc and r[col] is not None}
             if spec.claim_model not in values or len(values) < 2:
@@ -314,7 +325,7 @@ def claim_checks(spec: ComparisonSpec, rows: list[dict], tie_tolerance: float = 
             ranking = sorted(values, key=lambda m: key(values[m]))
             claim_value = key(values[spec.claim_model])
             others = [key(v) for m, v in values.items() if m != spec.claim_model]
-            tol = tie_tolerance * max(abs(key(v)) for v in values.values())
+            tol = max(tie_tolerance * max(abs(key(v)) for v in values.values()), ZERO_TOLERANCE * scale)
             if claim_value < min(others) - tol:
                 verdict = "holds"
             elif claim_value <= min(others) + tol:

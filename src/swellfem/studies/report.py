@@ -6,6 +6,18 @@ from __future__ import annotations
 from ..formatting import soc_text
 from .comparison import ComparisonSpec, to_markdown
 
+#: what a formulation's name alone does not say
+FORMULATION_NOTES = {
+    "spherical-1d": "the radial problem of the concentric spheres on quadratic elements in the radius, exact for "
+                    "their spherical symmetry",
+}
+
+
+def formulation_text(formulation: str) -> str:
+    """The formulation's name, with what it means where the name alone does not say it."""
+    note = FORMULATION_NOTES.get(formulation)
+    return f"{formulation} ({note})" if note else formulation
+
 
 def _cell(text: str) -> str:
     """Text in a markdown table cell (a '|' would end the cell)."""
@@ -446,7 +458,7 @@ def comparison_report(spec: ComparisonSpec, summaries: dict[str, dict], record: 
     out += [f"- {a}" for a in model_assumptions(summaries)]
     out += [
         f"- stages: {stages['mode']} at SOC {', '.join(f'{s:g}' for s in stages['soc'])}",
-        f"- formulation {case0['formulation']}, eigenstrain convention `{case0['eigenstrain_convention']}` "
+        f"- formulation {formulation_text(case0['formulation'])}, eigenstrain convention `{case0['eigenstrain_convention']}` "
         f"(e = (1 + beta theta)^(1/3) - 1 for cube-root, beta theta / 3 for linear), P{case0['element_degree']} elements",
         "",
         "## Models and materials",
@@ -610,7 +622,7 @@ def variants_report(spec: ComparisonSpec, record: dict, summaries: dict[str, dic
         case0 = next(iter(sums.values()))["case"]
         return [f"- {a}" for a in model_assumptions(sums)] + [
             f"- stages: {case0['stages']['mode']} at SOC {', '.join(f'{s:g}' for s in case0['stages']['soc'])}",
-            f"- formulation {case0['formulation']}, eigenstrain convention `{case0['eigenstrain_convention']}`, "
+            f"- formulation {formulation_text(case0['formulation'])}, eigenstrain convention `{case0['eigenstrain_convention']}`, "
             f"P{case0['element_degree']} elements"]
 
     first = solved_as(summaries[head["variant"]])

@@ -9,6 +9,7 @@ from pathlib import Path
 from .. import __version__, interrupt
 from ..case import Case, mesh_interface_size
 from ..case.schema import applied_defaults
+from ..case.shapes import SPHERICAL_1D
 from ..formatting import soc_text
 from ..geometry import mesh_request
 from ..potassiation import planned_fronts
@@ -93,30 +94,32 @@ def build_problem(case: Case, comm=None, timing: dict | None = None):
     return problem
 
 
-def solve_case(case: Case, field_dir: Path | None = None, comm=None, log=print) -> dict:
-    """Solve every stage of ``case``; returns the summary dict. Writes fields to ``field_dir``."""
-    from .._backend import MPI
-    from ..physics.mechanisms import unresolved_holds
-    from ..physics.solver import SolverError
-    from ..potassiation.stages import StageDriver
-    from ..results.measures import StageEvaluator
-
-    comm = comm if comm is not None else MPI.COMM_WORLD
-    timing = {}
-    spec = mesh_spec(case)
+def _evaluator_inputs(case: Case) -> dict:
+    """The failure data and probe lines every stage evaluator takes (see
+    :class:`~swellfem.results.measures.StageEvaluator`)."""
     mats = case.resolved_materials()
-    problem = build_problem(case, comm, timing)
-    loaded = problem.loaded
-    t0 = time.perf_counter()
     strengths = {region: (mats[m].tensile_strength_MPa, mats[m].fracture_strain)
                  for region, m in case.geometry.region_materials.items()}
     radii = case.geometry.region_radii
     toughness = {region: (mats[m].fracture_toughness_MPa_sqrt_m, radii[region])
                  for region, m in case.geometry.region_materials.items()
                  if mats[m].role == "active" and mats[m].fracture_toughness_MPa_sqrt_m and region in radii}
-    evaluator = StageEvaluator(problem, case.output.axial_points_per_layer, strengths=strengths,
-                               adhesion=dict(case.adhesion_strength), toughness=toughness,
-                               lines=case.output.probe_lines(case.geometry), line_points=case.output.line_points)
+    return dict(axial_points_per_layer=case.output.axial_points_per_layer, strengths=strengths,
+                adhesion=dict(case.adhesion_strength), toughness=toughness,
+                lines=case.output.probe_lines(case.geometry), line_points=case.output.line_points)
+
+
+def _mesh_setup(case: Case, comm, timing: dict, field_dir: Path | None):
+    """Problem, stage driver, evaluator, field writer and the summary's ``mesh`` entry of a
+    case solved on a gmsh mesh (axisymmetric, 3d-octant, 3d)."""
+    from ..potassiation.stages import StageDriver
+    from ..results.measures import StageEvaluator
+
+    spec = mesh_spec(case)
+    problem = build_problem(case, comm, timing)
+    loaded = problem.loaded
+    t0 = time.perf_counter()
+    evaluator = StageEvaluator(problem, **_evaluator_inputs(case))
     driver = StageDriver(problem, case)
     writer = None
     if field_dir is not None and case.output.fields:
@@ -124,6 +127,78 @@ def solve_case(case: Case, field_dir: Path | None = None, comm=None, log=print) 
 
         writer = FieldWriter(problem, field_dir)
     timing["setup_s"] += time.perf_counter() - t0
+    mesh = {
+        "formulation": case.model.formulation,
+        "cells": loaded.num_cells_global(),
+        "dofs": problem.num_dofs(),
+        "element_degree": case.model.element_degree,
+        "geometry_order": spec.geometry_order,
+        "interface_size_nm": spec.interface_size_nm,
+        "size_nm": spec.size_nm,
+        "front_size_nm": spec.front_size_nm or None,
+        "solver": problem.solver_kind,
+        "linear_solver_rtol": problem.linear_solver.ksp_rtol if problem.solver_kind == "iterative" else None,
+        "kinematics": case.model.kinematics,
+        "path": "nonlinear (Newton, load increments)" if problem.nonlinear else "linear",
+        "quadrature_degree": problem.quadrature_degree,
+        "mpi_ranks": comm.size,
+    }
+    return problem, driver, evaluator, writer, mesh
+
+
+def _radial_setup(case: Case, comm, timing: dict, field_dir: Path | None):
+    """The same for ``spherical-1d``: the radial problem on 1D elements (no gmsh mesh)."""
+    from ..case.feasibility import radial_element_counts
+    from ..physics.radial import RadialLayer, RadialProblem
+    from ..potassiation.radial import RadialStageDriver
+    from ..results.radial import RadialEvaluator
+
+    t0 = time.perf_counter()
+    timing["mesh_s"] = 0.0
+    geo = case.geometry
+    materials = region_materials(case)
+    layers = [RadialLayer(layer.name, r_in, r_out, materials[layer.name])
+              for layer, r_in, r_out in zip(geo.layers, geo.inner_radii_nm, geo.outer_radii_nm) if not layer.void]
+    counts = radial_element_counts(case)
+    problem = RadialProblem(layers, counts, kinematics=case.model.kinematics,
+                            convention=case.model.eigenstrain_convention, load_increments=case.model.load_increments,
+                            max_plastic_increment=case.model.max_plastic_strain_increment)
+    evaluator = RadialEvaluator(problem, groups=dict(geo.region_groups), **_evaluator_inputs(case))
+    driver = RadialStageDriver(problem, case)
+    writer = None
+    if field_dir is not None and case.output.fields and comm.rank == 0:  # every rank solves the same 1D problem
+        from ..results.radial_fields import RadialFieldWriter
+
+        writer = RadialFieldWriter(problem, field_dir)
+    timing["setup_s"] = time.perf_counter() - t0
+    mesh = {
+        "formulation": case.model.formulation,
+        "cells": problem.num_cells,
+        "dofs": problem.num_dofs(),
+        "element_degree": 2,
+        "elements_per_layer": dict(zip(problem.region_names, counts)),
+        "interface_size_nm": mesh_interface_size(case),
+        "front_size_nm": case.stages.front_width / 4.0 if case.stages.mode == "shrinking-core" else None,
+        "solver": "banded direct",
+        "linear_solver_rtol": None,
+        "kinematics": case.model.kinematics,
+        "path": "nonlinear (Newton, load increments)",
+        "quadrature_degree": problem.quadrature_degree,
+        "mpi_ranks": comm.size,
+    }
+    return problem, driver, evaluator, writer, mesh
+
+
+def solve_case(case: Case, field_dir: Path | None = None, comm=None, log=print) -> dict:
+    """Solve every stage of ``case``; returns the summary dict. Writes fields to ``field_dir``."""
+    from .._backend import MPI
+    from ..physics.mechanisms import unresolved_holds
+    from ..physics.solver import SolverError
+
+    comm = comm if comm is not None else MPI.COMM_WORLD
+    timing = {}
+    setup = _radial_setup if case.model.formulation == SPHERICAL_1D else _mesh_setup
+    problem, driver, evaluator, writer, mesh = setup(case, comm, timing, field_dir)
     defaults = applied_defaults(case)
     if defaults:
         log(f"{case.name}: defaults applied: {'; '.join(defaults)}")
@@ -131,10 +206,7 @@ def solve_case(case: Case, field_dir: Path | None = None, comm=None, log=print) 
     if strain > SMALL_STRAIN_LIMIT and case.model.kinematics == "small":
         log(f"warning: {case.name}: small-strain linear elasticity with swelling strains up to {strain:.0%} "
             f"(above {SMALL_STRAIN_LIMIT:.0%}): the stresses measure the mismatch; no material carries them")
-    log(
-        f"{case.name}: {case.model.formulation}, {loaded.num_cells_global()} cells, "
-        f"{problem.num_dofs()} dofs, {problem.solver_kind} solver"
-    )
+    log(f"{case.name}: {case.model.formulation}, {mesh['cells']} cells, {mesh['dofs']} dofs, {mesh['solver']} solver")
     stages = []
     soc_before = 0.0  # the stages start from the pristine particle
     solve_s = eval_s = 0.0
@@ -180,22 +252,7 @@ def solve_case(case: Case, field_dir: Path | None = None, comm=None, log=print) 
     summary = {
         "swellfem_version": __version__,
         "case": case.summary(),
-        "mesh": {
-            "formulation": case.model.formulation,
-            "cells": loaded.num_cells_global(),
-            "dofs": problem.num_dofs(),
-            "element_degree": case.model.element_degree,
-            "geometry_order": spec.geometry_order,
-            "interface_size_nm": spec.interface_size_nm,
-            "size_nm": spec.size_nm,
-            "front_size_nm": spec.front_size_nm or None,
-            "solver": problem.solver_kind,
-            "linear_solver_rtol": problem.linear_solver.ksp_rtol if problem.solver_kind == "iterative" else None,
-            "kinematics": case.model.kinematics,
-            "path": "nonlinear (Newton, load increments)" if problem.nonlinear else "linear",
-            "quadrature_degree": problem.quadrature_degree,
-            "mpi_ranks": comm.size,
-        },
+        "mesh": mesh,
         "stages": stages,
         "timing_s": timing,
         "platform": {"python": platform.python_version(), "dolfinx": _dolfinx_version()},

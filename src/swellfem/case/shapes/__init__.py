@@ -13,7 +13,7 @@ from typing import Annotated, Union
 
 from pydantic import Field
 
-from .base import FORMULATIONS, STAGE_MODES, ShapeSchema
+from .base import FORMULATIONS, SPHERICAL_1D, STAGE_MODES, ShapeSchema
 from .mesh_file import MeshFile, MeshFileRegion
 from .inclusions import Film, ParticleSet, ParticlesInMatrix, Rod
 from .cage import ParticlesInCage
@@ -22,5 +22,5 @@ from .sphere import ConcentricSphere, Layer
 
 Geometry = Annotated[Union[ConcentricSphere, Polyhedron, Rod, ParticlesInMatrix, ParticlesInCage, MeshFile], Field(discriminator="type")]
 
-__all__ = ["FORMULATIONS", "STAGE_MODES", "ConcentricSphere", "Film", "Geometry", "Layer", "MeshFile", "MeshFileRegion", "ParticleSet",
+__all__ = ["FORMULATIONS", "SPHERICAL_1D", "STAGE_MODES", "ConcentricSphere", "Film", "Geometry", "Layer", "MeshFile", "MeshFileRegion", "ParticleSet",
            "ParticlesInCage", "ParticlesInMatrix", "Rod", "Polyhedron", "PolyhedronLayer", "ShapeSchema"]

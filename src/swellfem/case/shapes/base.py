@@ -12,7 +12,10 @@ from typing import ClassVar
 
 from ..base import Strict
 
+#: the formulations solved on a gmsh mesh
 FORMULATIONS = ("axisymmetric", "3d-octant", "3d")
+#: the radial problem of a spherically symmetric body on 1D elements (no mesh file)
+SPHERICAL_1D = "spherical-1d"
 STAGE_MODES = ("uniform", "shrinking-core", "diffusion")
 
 Point3 = tuple[float, float, float]

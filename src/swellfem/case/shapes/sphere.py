@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from ..base import LengthNm, PointNm, RegionName, Strict
-from .base import FORMULATIONS, STAGE_MODES, VoidLayers, check_void_material
+from .base import FORMULATIONS, SPHERICAL_1D, STAGE_MODES, VoidLayers, check_void_material
 
 
 class Layer(Strict):
@@ -85,7 +85,9 @@ class ConcentricSphere(VoidLayers):
             return ("3d",)
         if z:
             return ("axisymmetric", "3d")
-        return FORMULATIONS
+        if any(layer.void for layer in self.layers):  # contact across a void: on a mesh
+            return FORMULATIONS
+        return (*FORMULATIONS, SPHERICAL_1D)
 
     @property
     def stage_modes(self) -> tuple[str, ...]:  # type: ignore[override]
