@@ -1,6 +1,8 @@
 """Benchmark: points per minute of an axisymmetric thickness sweep (ZnSe@i-NMC@o-rGO, 8 or 32 points)
 serially, with --jobs 2 and under mpiexec -n 2, and where the time of a point goes. Run by hand:
 
+    .venv/bin/python benchmarks/bench_sweep.py --formulation spherical-1d   # the same sweep in the radius alone
+
     .venv/bin/python benchmarks/bench_sweep.py                 # warm caches, every mode once
     .venv/bin/python benchmarks/bench_sweep.py --modes jobs2 --repeat 3
     .venv/bin/python benchmarks/bench_sweep.py --cold          # also a first run: empty mesh and JIT caches
@@ -80,10 +82,12 @@ def main() -> None:
     ap.add_argument("--cold", action="store_true", help="also run each mode once on empty mesh and JIT caches")
     ap.add_argument("--wide", action="store_true",
                     help="32 points (8 i-NMC x 4 rGO thicknesses) instead of 8: startup and plots weigh less")
+    ap.add_argument("--formulation", default="axisymmetric", help="model.formulation of every point (default axisymmetric)")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="swellfem-bench-sweep-"))
     sweep = tmp / "bench.toml"
-    text = SWEEP
+    text = SWEEP.replace('set = ["output.fields=false"]',
+                         f"set = ['output.fields=false', 'model.formulation=\"{args.formulation}\"']")
     if args.wide:
         text = text.replace('values = ["5 nm", "10 nm", "15 nm", "20 nm"]',
                             'values = ["4 nm", "6 nm", "8 nm", "10 nm", "12 nm", "15 nm", "18 nm", "22 nm"]')
