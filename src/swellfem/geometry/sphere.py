@@ -134,9 +134,9 @@ class ConcentricSphereShape(Shape):
         R = radii[-1]
         a = self.cavity_radius_nm
         disks = [(2, occ.addDisk(0, 0, 0, r, r)) for r in radii]
-        if a:
+        if a:  # the cavity out of every disk: the outer ones cover it too
             hole = (2, occ.addDisk(0, 0, 0, a, a))
-            occ.cut(disks[:1], [hole], removeObject=True, removeTool=True)
+            occ.cut(disks, [hole], removeObject=True, removeTool=True)
         anchor = (0, occ.addPoint(a, 0, 0))  # a mesh vertex at the centre / cavity equator (fixes u_z)
         occ.fragment(occ.getEntities(2)[:1], occ.getEntities(2)[1:] + [anchor])
         everything = occ.getEntities(2)
@@ -168,8 +168,8 @@ class ConcentricSphereShape(Shape):
         R = radii[-1]
         a = self.cavity_radius_nm
         balls = [(3, occ.addSphere(0, 0, 0, r)) for r in radii]
-        if a:
-            occ.cut(balls[:1], [(3, occ.addSphere(0, 0, 0, a))], removeObject=True, removeTool=True)
+        if a:  # the cavity out of every ball: the outer ones cover it too
+            occ.cut(balls, [(3, occ.addSphere(0, 0, 0, a))], removeObject=True, removeTool=True)
         occ.fragment(occ.getEntities(3)[:1], occ.getEntities(3)[1:])
         if octant:
             everything = occ.getEntities(3)
