@@ -74,9 +74,11 @@ def _check_spherical_1d(case: Case, source) -> None:
                         source=source, key="model.element_degree", value=case.model.element_degree)
     n = sum(radial_element_counts(case))
     if n > MAX_RADIAL_ELEMENTS:
+        key, value = "mesh.interface_size", f"{mesh_interface_size(case):g} nm"
+        if isinstance(case.stages, ShrinkingCoreStages) and case.stages.front_width / 4.0 < mesh_interface_size(case):
+            key, value = "stages.front_width", f"{case.stages.front_width:g} nm"
         raise CaseError(f"the radius would be cut into {n} elements, more than {MAX_RADIAL_ELEMENTS}; coarsen "
-                        "the mesh or check the geometry's lengths", source=source, key="mesh.interface_size",
-                        value=f"{mesh_interface_size(case):g} nm")
+                        "the mesh or check the geometry's lengths", source=source, key=key, value=value)
 
 
 def check_feasible(case: Case, source=None) -> None:

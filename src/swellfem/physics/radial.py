@@ -8,11 +8,8 @@ same laws: isotropic Hencky or Hooke with J2 plasticity, the porous and the tran
 isotropic carbons; finite or small strain; Newton with the consistent tangent and a banded
 direct solve). A stage of the ZnSe headline takes milliseconds instead of seconds.
 
-What the mesh formulations do per load increment is done here too: increments of the stage's
-theta (``load_increments``, halved where Newton fails), and an increment that adds more than
-``max_plastic_increment`` of equivalent plastic strain at a point is retaken in smaller ones.
-
-Units: lengths nm, stresses MPa. No dolfinx.
+The load control is the mesh formulations' (:meth:`RadialProblem.solve`). The module needs no
+dolfinx itself (it imports the physics package, which does). Units: lengths nm, stresses MPa.
 """
 
 from __future__ import annotations
@@ -25,6 +22,7 @@ import numpy as np
 
 from ..sphere1d import Layer1D, Sphere1D, Sphere1DError, Sphere1DResult
 from .laws.base import RegionMaterial
+from .newton import NewtonOptions
 from .solver import SolverError
 
 #: case-file law parameter -> :class:`Layer1D` field
@@ -35,10 +33,6 @@ LAYER1D_PARAMETERS = {
     "expansion_tangential": "expansion_tangential", "slack_strain": "slack_strain",
     "slack_stiffness_ratio": "slack_stiffness_ratio",
 }
-
-#: an increment is retaken in parts no smaller than this fraction of its stage
-MIN_INCREMENT = 1.0 / 4096
-
 
 def layer1d(material: RegionMaterial, outer_radius_nm: float) -> Layer1D:
     """The 1D layer of a region's material (any law), reference outer radius in nm."""
@@ -84,8 +78,7 @@ class RadialProblem:
     quadrature_degree = 5  # 3-point Gauss per element (exact for degree 5 in R)
 
     def __init__(self, layers: Sequence[RadialLayer], elements_per_layer: Sequence[int],
-                 kinematics: str = "small", convention: str = "cube-root", load_increments: int = 1,
-                 max_plastic_increment: float = 0.05):
+                 kinematics: str = "small", convention: str = "cube-root", options: NewtonOptions | None = None):
         layers = tuple(layers)
         for inner, outer in zip(layers[:-1], layers[1:]):
             if not math.isclose(inner.outer_radius_nm, outer.inner_radius_nm, rel_tol=1e-12, abs_tol=1e-12):
@@ -94,8 +87,9 @@ class RadialProblem:
         self.region_names = [layer.name for layer in layers]
         self.regions = {layer.name: layer.material for layer in layers}
         self.kinematics = kinematics
-        self.load_increments = int(load_increments)
-        self.max_plastic_increment = float(max_plastic_increment)
+        self.options = options if options is not None else NewtonOptions()
+        #: a law whose backward-Euler update depends on the increment (the porous carbon)
+        self.path_sensitive = any(ly.material.law == "porous" for ly in layers)
         self.sphere = Sphere1D([layer1d(ly.material, ly.outer_radius_nm) for ly in layers],
                                cavity_radius_nm=layers[0].inner_radius_nm, kinematics=kinematics,
                                convention=convention, elements_per_layer=list(elements_per_layer), max_cuts=16)
@@ -120,10 +114,6 @@ class RadialProblem:
     def num_dofs(self) -> int:
         return int(self.sphere.n_dofs)
 
-    @property
-    def plastic(self) -> bool:
-        return any(ly.material.plastic or ly.material.law == "porous" for ly in self.layers)
-
     # --- potassiation ------------------------------------------------------------------
 
     def set_theta(self, theta_of_layer: Callable[[int, np.ndarray], np.ndarray]) -> None:
@@ -136,6 +126,18 @@ class RadialProblem:
         if not np.all(np.isfinite(target)):
             raise ValueError("theta must be finite")
         self._target = target
+
+    def layer_profile(self, i: int, values: np.ndarray, ends_only: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """Layer i's material-point ``values`` as a radial profile: the reference radii in
+        increasing order (nm) and the values there, those of the end points two elements share
+        averaged (``ends_only``: the element end points alone)."""
+        m = self.point_layer == i
+        if ends_only:
+            m = m & self.point_is_end
+        unique, inverse = np.unique(self.point_R_nm[m], return_inverse=True)
+        with np.errstate(invalid="ignore"):  # NaN values (a law's output elsewhere) stay NaN
+            mean = np.bincount(inverse, weights=values[m], minlength=len(unique)) / np.bincount(inverse)
+        return unique, mean
 
     def layer_nodes(self, i: int) -> tuple[np.ndarray, np.ndarray]:
         """Layer i's quadratic elements: their node indices (e, 3) among all the nodes of the
@@ -174,30 +176,44 @@ class RadialProblem:
     # --- solve ---------------------------------------------------------------------------
 
     def solve(self) -> RadialSolveInfo:
-        """Reach the target theta from the last solved state in load increments; raises
-        :class:`SolverError` where an increment cannot be solved."""
-        s = self.sphere
+        """Reach the target theta from the last solved state in load increments, as the mesh
+        formulations' Newton does (:mod:`swellfem.physics.newton`): ``load_increments`` per
+        stage at most; an increment that needs few Newton iterations lets the next grow by
+        1.5, one that needs many halves it; Sphere1D halves a failing one itself. With a
+        path-sensitive law (the porous carbon), an increment that adds more than 1.5 x
+        ``max_plastic_increment`` of plastic strain at a point is retaken at most a quarter as
+        long, and the next is sized to add about the limit. Raises :class:`SolverError` where
+        an increment cannot be solved."""
+        s, opts = self.sphere, self.options
         th0, th1 = s.theta.copy(), self._target.reshape(s.theta.shape)
-        nominal = 1.0 / self.load_increments
-        t, dt = 0.0, nominal
-        iterations0, cutbacks0, retaken, increments = len(s.newton_iterations), s.cutbacks, 0, 0
-        while t < 1.0 - 1e-12:
-            tn = 1.0 if t + dt >= 1.0 - 1e-12 else t + dt
-            theta = th0 + tn * (th1 - th0)
-            before = s.save_state() if self.plastic else None
+        nominal = 1.0 / opts.initial_increments
+        limit = opts.max_plastic_increment if self.path_sensitive else None
+        done, step = 0.0, nominal
+        iterations0, cutbacks0, retaken = len(s.newton_iterations), s.cutbacks, 0
+        while done < 1.0 - 1e-12:
+            end = 1.0 if done + step >= 1.0 - 1e-12 else done + step
+            before = s.save_state() if limit is not None else None
             epbar0 = s.epbar.copy()
             try:
-                s.step(lambda R, v=theta: v, increments=1)
+                s.step(lambda R, v=th0 + end * (th1 - th0): v, increments=1)
             except Sphere1DError as exc:
                 raise SolverError(f"spherical-1d: {exc}") from None
-            added = float(np.max(s.epbar - epbar0))
-            if added > self.max_plastic_increment and (tn - t) > MIN_INCREMENT:
-                s.restore_state(before)  # too much plastic flow in one increment: retake it in parts
-                dt = max((tn - t) * max(0.25, 0.8 * self.max_plastic_increment / added), MIN_INCREMENT)
+            flow = float(np.max(s.epbar - epbar0))
+            if limit is not None and flow > 1.5 * limit and step > 4.0 * opts.min_step:
+                s.restore_state(before)  # too much plastic flow in one increment: retake it shorter
+                step *= max(0.25, limit / flow)
                 retaken += 1
                 continue
-            t = tn
-            increments += 1
+            width, done = end - done, end
+            newton = s.newton_iterations[-1]
+            if newton <= opts.easy_iterations:
+                step *= opts.grow
+            elif newton >= opts.hard_iterations:
+                step /= 2.0
+            step = min(step, nominal)
+            if limit is not None and flow > 0.0:
+                step = min(step, width * limit / flow)
+            step = max(step, opts.min_step)
         iters = s.newton_iterations[iterations0:]
         return RadialSolveInfo(newton_iterations=int(sum(iters)), load_increments=len(iters),
                                cutbacks=s.cutbacks - cutbacks0 + retaken)
@@ -210,10 +226,9 @@ class RadialProblem:
     def layer_radii(self, i: int) -> tuple[float, float, float, float]:
         """Layer i's reference inner and outer radii and its deformed ones (nm)."""
         s = self.sphere
-        conn = s.conn[s.element_layer == i]
+        conn, R = self.layer_nodes(i)
         first, last = int(conn[0, 0]), int(conn[-1, -1])
-        return (float(s.nodes_nm[first]), float(s.nodes_nm[last]),
-                float(s.nodes_nm[first] + s.u[first]), float(s.nodes_nm[last] + s.u[last]))
+        return float(R[0]), float(R[-1]), float(R[0] + s.u[first]), float(R[-1] + s.u[last])
 
     def mechanical_strains(self) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`Sphere1D.mechanical_strains` at every material point."""

@@ -52,25 +52,14 @@ class RadialEvaluator:
 
     # --- sampling along lines ------------------------------------------------------------
 
-    def _layer_profile(self, i: int, values: np.ndarray):
-        """(R, values) of layer i's material points sorted by R, equal radii (the end points
-        two elements share) averaged: what np.interp samples."""
-        m = self.masks[i]
-        R = self.problem.point_R_nm[m]
-        order = np.argsort(R, kind="stable")
-        R, v = R[order], values[m][order]
-        unique, inverse = np.unique(R, return_inverse=True)
-        sums = np.bincount(inverse, weights=v, minlength=len(unique))
-        return unique, sums / np.bincount(inverse, minlength=len(unique))
-
     def _sample(self, R: np.ndarray, regions: list[int | None], sr: np.ndarray, st: np.ndarray):
         """sigma_r and sigma_t at reference radii R, each from its region (NaN outside the body)."""
         out_r, out_t = np.full(len(R), np.nan), np.full(len(R), np.nan)
         for i in range(len(self.names)):
             at = np.array([k == i for k in regions], dtype=bool)
             if at.any():
-                x, yr = self._layer_profile(i, sr)
-                _, yt = self._layer_profile(i, st)
+                x, yr = self.problem.layer_profile(i, sr)
+                _, yt = self.problem.layer_profile(i, st)
                 out_r[at], out_t[at] = np.interp(R[at], x, yr), np.interp(R[at], x, yt)
         return out_r, out_t
 

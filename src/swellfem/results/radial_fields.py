@@ -38,16 +38,6 @@ class RadialFieldWriter:
         self.steps: list[tuple[int, str]] = []
         self.grid = None  # the half-disc, built at the first stage
 
-    def _profile(self, m: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The radii of the end points among the points ``m`` and ``values`` there (averaged)."""
-        m = m & self.problem.point_is_end
-        R = self.problem.point_R_nm[m]
-        unique, inverse = np.unique(R, return_inverse=True)
-        v = values[m]
-        with np.errstate(invalid="ignore"):
-            mean = np.bincount(inverse, weights=v, minlength=len(unique)) / np.bincount(inverse, minlength=len(unique))
-        return unique, mean
-
     def _grid(self):
         """Points, quadrilaterals and triangles of the half-disc, the region tag of every cell,
         and per point its layer, its index in the layer's radial profile and its angle."""
@@ -55,7 +45,7 @@ class RadialFieldWriter:
         points, quads, tris, quad_tags, tri_tags, layer, index, angle = [], [], [], [], [], [], [], []
         start = 0
         for i in range(len(self.problem.layers)):
-            R, _ = self._profile(self.problem.point_layer == i, self.problem.point_R_nm)
+            R, _ = self.problem.layer_profile(i, self.problem.point_R_nm, ends_only=True)
             k0 = 1 if R[0] == 0.0 else 0
             if k0:  # the centre: one point, triangles around it
                 points.append(np.zeros((1, 3)))
@@ -100,9 +90,8 @@ class RadialFieldWriter:
         col = {name: np.empty(len(points)) for name in per_point}
         for i in range(len(problem.layers)):
             at = layer == i
-            m = problem.point_layer == i
             for name, v in per_point.items():
-                col[name][at] = self._profile(m, v)[1][index[at]]
+                col[name][at] = problem.layer_profile(i, v, ends_only=True)[1][index[at]]
         c2, s2 = np.cos(phi) ** 2, np.sin(phi) ** 2
         s_r, s_t = col["sigma_r"], col["sigma_t"]
         point_data = {

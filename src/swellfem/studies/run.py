@@ -149,6 +149,7 @@ def _mesh_setup(case: Case, comm, timing: dict, field_dir: Path | None):
 def _radial_setup(case: Case, comm, timing: dict, field_dir: Path | None):
     """The same for ``spherical-1d``: the radial problem on 1D elements (no gmsh mesh)."""
     from ..case.feasibility import radial_element_counts
+    from ..physics import NewtonOptions
     from ..physics.radial import RadialLayer, RadialProblem
     from ..potassiation.radial import RadialStageDriver
     from ..results.radial import RadialEvaluator
@@ -160,9 +161,10 @@ def _radial_setup(case: Case, comm, timing: dict, field_dir: Path | None):
     layers = [RadialLayer(layer.name, r_in, r_out, materials[layer.name])
               for layer, r_in, r_out in zip(geo.layers, geo.inner_radii_nm, geo.outer_radii_nm) if not layer.void]
     counts = radial_element_counts(case)
-    problem = RadialProblem(layers, counts, kinematics=case.model.kinematics,
-                            convention=case.model.eigenstrain_convention, load_increments=case.model.load_increments,
+    options = NewtonOptions(initial_increments=case.model.load_increments,
                             max_plastic_increment=case.model.max_plastic_strain_increment)
+    problem = RadialProblem(layers, counts, kinematics=case.model.kinematics,
+                            convention=case.model.eigenstrain_convention, options=options)
     evaluator = RadialEvaluator(problem, groups=dict(geo.region_groups), **_evaluator_inputs(case))
     driver = RadialStageDriver(problem, case)
     writer = None

@@ -114,6 +114,18 @@ class Isotropic(QuadratureLaw):
         self.sy0, self.sy1 = self.point_values(sy0), self.point_values(sy1)
         self.H = self.point_values([m.hardening_modulus_MPa for m in mats])
 
+    def yield_bound(self, resp: PointResponse) -> np.ndarray | None:
+        """sigma_y(theta) + H epbar at each point, in Cauchy stress (the Kirchhoff yield stress
+        / Je, Je = J / Js: the plastic flow is isochoric); infinite at elastic points; None where
+        no region of the law yields."""
+        if not np.isfinite(self.sy0).any():
+            return None
+        _, _, sy, s = self._parameters(self.theta_points)
+        Y = sy + self.H * resp.equivalent_plastic_strain
+        if self.finite:
+            Y = Y * s**3 / resp.J
+        return Y
+
     # --- material parameters at theta ----------------------------------------------------
 
     def _parameters(self, theta: np.ndarray):
