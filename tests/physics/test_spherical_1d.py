@@ -266,3 +266,24 @@ def test_hollow_core_in_a_porous_shell_matches_the_axisymmetric_mesh(tmp_path):
         assert a["apparent_volume_expansion_percent"] == pytest.approx(b["apparent_volume_expansion_percent"], rel=1e-3)
         assert a["strain_energy_aJ"] == pytest.approx(b["strain_energy_aJ"], rel=1e-3)
     assert radial["stages"][-1]["regions"]["shell"]["equivalent_plastic_strain_max"] > 0.5  # the shell crushed
+
+
+def test_front_size_key_sets_the_front_elements():
+    """mesh.front_size (default front_width / 4) sets the elements at the fronts of both kinds of
+    formulation; its key is named where it makes a case too fine."""
+    from swellfem.case.feasibility import radial_element_counts
+
+    default = load_case(ZNSE_ORGO, [ONE_D])
+    finer = load_case(ZNSE_ORGO, [ONE_D, 'mesh.front_size="0.25 nm"'])
+    assert radial_element_counts(finer)[0] == 2 * radial_element_counts(default)[0]
+    assert radial_element_counts(finer)[1:] == radial_element_counts(default)[1:]  # the shells have no front
+    with pytest.raises(CaseError) as info:
+        load_case(ZNSE_ORGO, [ONE_D, 'mesh.front_size="1e-4 nm"'])
+    assert "mesh.front_size" in str(info.value)
+    with pytest.raises(CaseError) as info:
+        load_case(ZNSE_ORGO, ['mesh.front_size="1e-4 nm"'])  # the mesh formulation: too fine to mesh
+    assert "mesh.front_size" in str(info.value)
+    from swellfem.studies.run import mesh_spec
+
+    assert mesh_spec(load_case(ZNSE_ORGO, ['mesh.front_size="0.25 nm"'])).front_size_nm == 0.25
+    assert mesh_spec(load_case(ZNSE_ORGO)).front_size_nm == 0.5

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 from .errors import CaseError
-from .schema import Case, ShrinkingCoreStages, mesh_interface_size
+from .schema import Case, ShrinkingCoreStages, mesh_front_size, mesh_interface_size
 from .shapes import SPHERICAL_1D
 
 #: Largest estimated number of cells swellfem meshes (a full-3D default mesh has ~6e5).
@@ -43,7 +43,7 @@ def estimated_cells(case: Case) -> dict[str, float]:
     }
     if isinstance(case.stages, ShrinkingCoreStages):
         n_fronts = sum(1 for s in case.stages.soc if 0.0 < s < 1.0)
-        h_f = min(case.stages.front_width / 4.0, h_i)
+        h_f = min(mesh_front_size(case)[0], h_i)
         _, outer = geo.mesh_measures(formulation)
         out["fronts"] = n_fronts * outer / len(geo.region_names) * band / (_CELL[dim] * math.sqrt(h * h_f) ** dim)
     return out
@@ -53,12 +53,13 @@ def radial_element_counts(case: Case) -> list[int]:
     """Quadratic 1D elements per solid layer of a ``spherical-1d`` case, core outwards: equal
     elements :data:`RADIAL_REFINEMENT` times finer than the mesh's finest size there, the
     interface size (``mesh.interface_size``, at least ``min_elements_across_layer`` across every
-    layer), and in the active layers the front size (``front_width`` / 4) of shrinking-core
-    stages: a front sweeps the whole layer."""
+    layer), and in the active layers the front size (``mesh.front_size``, default ``front_width``
+    / 4) of shrinking-core stages: a front sweeps the whole layer."""
     geo = case.geometry
     h = mesh_interface_size(case)
     mats = case.resolved_materials()
-    h_front = case.stages.front_width / 4.0 if isinstance(case.stages, ShrinkingCoreStages) else h
+    front = mesh_front_size(case)
+    h_front = front[0] if front is not None else h
     counts = []
     for layer, r_in, r_out in zip(geo.layers, geo.inner_radii_nm, geo.outer_radii_nm):
         if layer.void:
@@ -68,6 +69,11 @@ def radial_element_counts(case: Case) -> list[int]:
     return counts
 
 
+def _front_value(case: Case, key: str) -> str:
+    """The case-file value of the key that sets the front size, as text."""
+    return f"{case.mesh.front_size if key == 'mesh.front_size' else case.stages.front_width:g} nm"
+
+
 def _check_spherical_1d(case: Case, source) -> None:
     if case.model.element_degree != 2:
         raise CaseError("the spherical-1d formulation has quadratic elements only (element_degree = 2)",
@@ -75,8 +81,9 @@ def _check_spherical_1d(case: Case, source) -> None:
     n = sum(radial_element_counts(case))
     if n > MAX_RADIAL_ELEMENTS:
         key, value = "mesh.interface_size", f"{mesh_interface_size(case):g} nm"
-        if isinstance(case.stages, ShrinkingCoreStages) and case.stages.front_width / 4.0 < mesh_interface_size(case):
-            key, value = "stages.front_width", f"{case.stages.front_width:g} nm"
+        front = mesh_front_size(case)
+        if front is not None and front[0] < mesh_interface_size(case):
+            key, value = front[1], _front_value(case, front[1])
         raise CaseError(f"the radius would be cut into {n} elements, more than {MAX_RADIAL_ELEMENTS}; coarsen "
                         "the mesh or check the geometry's lengths", source=source, key=key, value=value)
 
@@ -104,8 +111,9 @@ def check_feasible(case: Case, source=None) -> None:
                         source=source, key="mesh.size", value=f"{mesh.size:g} nm")
     smallest = mesh_interface_size(case)
     key, value = "mesh.interface_size", f"{smallest:g} nm"
-    if isinstance(case.stages, ShrinkingCoreStages) and case.stages.front_width / 4.0 < smallest:
-        smallest, key, value = case.stages.front_width / 4.0, "stages.front_width", f"{case.stages.front_width:g} nm"
+    front = mesh_front_size(case)
+    if front is not None and front[0] < smallest:
+        smallest, key, value = front[0], front[1], _front_value(case, front[1])
     if R / smallest > MAX_SCALE_RATIO:
         raise CaseError(
             f"elements of {smallest:.3g} nm in a body of {R:.3g} nm (ratio above {MAX_SCALE_RATIO:.0e}) cannot be "

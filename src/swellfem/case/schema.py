@@ -142,6 +142,10 @@ class MeshSpec(Strict):
     interface_size: LengthNm | None = None
     min_elements_across_layer: Annotated[int, Field(ge=1, le=100)] = 4
     grading_distance: LengthNm | None = None
+    #: at the reaction fronts of shrinking-core stages (default: front_width / 4). A front that is
+    #: also an elastic-plastic front needs finer: its hydrostatic extremes converge about linearly
+    #: (docs/spherical_1d.md)
+    front_size: LengthNm | None = None
     #: at the rounded (or sharp) edges and corners of a polyhedral core (default: the geometry's)
     edge_size: LengthNm | None = None
 
@@ -151,6 +155,8 @@ class MeshSpec(Strict):
             raise ValueError("interface_size must not exceed size")
         if self.edge_size is not None and self.edge_size > self.size:
             raise ValueError("edge_size must not exceed size")
+        if self.front_size is not None and self.front_size > self.size:
+            raise ValueError("front_size must not exceed size")
         return self
 
 
@@ -392,6 +398,17 @@ def mesh_interface_size(case: Case) -> float:
     thinnest = case.geometry.thinnest_feature_nm
     requested = case.mesh.interface_size if case.mesh.interface_size is not None else case.mesh.size / 4
     return min(requested, thinnest / case.mesh.min_elements_across_layer)
+
+
+def mesh_front_size(case: Case) -> tuple[float, str] | None:
+    """Element size at the reaction fronts of shrinking-core stages, nm, and the case-file key
+    that sets it (``mesh.front_size``, by default ``stages.front_width`` / 4); None without
+    fronts. Not capped by the interface size (the callers take the smaller)."""
+    if not isinstance(case.stages, ShrinkingCoreStages):
+        return None
+    if case.mesh.front_size is not None:
+        return case.mesh.front_size, "mesh.front_size"
+    return case.stages.front_width / 4.0, "stages.front_width"
 
 
 #: The stage models by ``stages.mode``.

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .. import __version__, interrupt
 from ..case import Case, mesh_interface_size
-from ..case.schema import applied_defaults
+from ..case.schema import applied_defaults, mesh_front_size
 from ..case.shapes import SPHERICAL_1D
 from ..formatting import soc_text
 from ..geometry import mesh_request
@@ -35,7 +35,7 @@ def mesh_spec(case: Case):
     fronts = planned_fronts(case)
     front_size = 0.0
     if fronts:
-        front_size = min(case.stages.front_width / 4.0, mesh_interface_size(case))
+        front_size = min(mesh_front_size(case)[0], mesh_interface_size(case))
     return mesh_request(case, front_radii_nm=tuple(sorted(set(fronts))), front_size_nm=front_size)
 
 
@@ -180,7 +180,7 @@ def _radial_setup(case: Case, comm, timing: dict, field_dir: Path | None):
         "element_degree": 2,
         "elements_per_layer": dict(zip(problem.region_names, counts)),
         "interface_size_nm": mesh_interface_size(case),
-        "front_size_nm": case.stages.front_width / 4.0 if case.stages.mode == "shrinking-core" else None,
+        "front_size_nm": mesh_front_size(case)[0] if case.stages.mode == "shrinking-core" else None,
         "solver": "banded direct",
         "linear_solver_rtol": None,
         "kinematics": case.model.kinematics,
