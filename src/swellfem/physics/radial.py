@@ -159,11 +159,6 @@ class RadialProblem:
         target[mine] = s.at_points(nodal)[mine]
         self._target = target.ravel()
 
-    @property
-    def theta_points(self) -> np.ndarray:
-        """theta of the solved state at every material point."""
-        return self.sphere.theta.ravel()
-
     def mean_active_potassiation(self) -> float | None:
         """Volume mean of the target theta over the active layers (None: none is active)."""
         w = self.point_weight_nm3 * self.active

@@ -145,6 +145,7 @@ class QuadratureLaw(MaterialLaw):
 
         self.grad_expr = fem.Expression(kin.gradient_components(ctx.displacement), self.points)
         self.theta_expr = fem.Expression(ctx.theta, self.points)
+        self.theta_points = np.zeros(self.n_points)  # theta at the points of the last evaluation
         self.state = self.initial_state(self.n_points)
         self.trial_state = self.state
         self.last: PointResponse | None = None
