@@ -7,10 +7,13 @@ are radial about the particle's centre, so other shapes are potassiated uniforml
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 
 from ..case import Case, ShrinkingCoreStages
-from .fronts import front_history
+from .fronts import FrontProfile, front_history
+from .info import StageInfo
 
 
 def active_layers(case: Case) -> list[tuple[str, float, float]]:
@@ -39,3 +42,21 @@ def planned_fronts(case: Case) -> list[float]:
         for profile in front_history(case.stages.soc, case.stages.front_width, r_in, r_out):
             fronts.extend(float(np.clip(rf, r_in, r_out)) for rf in profile.radii)
     return fronts
+
+
+def stage_fronts(case: Case) -> Iterator[tuple[StageInfo, dict[str, FrontProfile]]]:
+    """The stages of a uniform or shrinking-core case in order: each stage's :class:`StageInfo`
+    (its current front radius set where there is a front) and the front profile of every
+    active layer that has fronts at that stage. theta follows the profile there and equals the
+    SOC everywhere else (shells, uniform stages, a layer at SOC 0 or 1)."""
+    st = case.stages
+    histories = {}
+    if isinstance(st, ShrinkingCoreStages):  # the same profiles as planned_fronts meshed for
+        histories = {name: front_history(st.soc, st.front_width, r_in, r_out)
+                     for name, r_in, r_out in active_layers(case)}
+    for index, soc in enumerate(st.soc):
+        info = StageInfo(index=index, soc=soc, mode=st.mode)
+        profiles = {name: history[index] for name, history in histories.items() if history[index].fronts}
+        for profile in profiles.values():
+            info.front_radius_nm = profile.front_radius
+        yield info, profiles

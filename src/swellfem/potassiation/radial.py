@@ -13,10 +13,10 @@ import numpy as np
 
 from scipy.linalg import solve_banded
 
-from ..case import Case, DiffusionStages, ShrinkingCoreStages
+from ..case import Case, DiffusionStages
 from ..physics.radial import RadialProblem
-from .fronts import front_history
 from .info import StageInfo
+from .plan import stage_fronts
 
 
 class RadialStageDriver:
@@ -46,24 +46,12 @@ class RadialStageDriver:
 
             yield from DiffusionDriver(self, layer_type=RadialLayerDiffusion).stages()
             return
-        layers = self.problem.layers
-        histories = {}
-        if isinstance(st, ShrinkingCoreStages):
-            histories = {i: front_history(st.soc, st.front_width, ly.inner_radius_nm, ly.outer_radius_nm)
-                         for i, ly in enumerate(layers) if ly.material.active}
-        for index, soc in enumerate(st.soc):
-            info = StageInfo(index=index, soc=soc, mode=st.mode)
-            profiles = {i: history[index] for i, history in histories.items()}
+        names = self.problem.region_names
+        for info, profiles in stage_fronts(self.case):
+            def theta(i: int, R: np.ndarray, soc=info.soc, profiles=profiles) -> np.ndarray:
+                profile = profiles.get(names[i])
+                return profile.theta(R) if profile is not None else np.full(R.shape, float(soc))
 
-            def theta(i: int, R: np.ndarray, soc=soc, profiles=profiles) -> np.ndarray:
-                profile = profiles.get(i)
-                if profile is None or not profile.fronts:
-                    return np.full(R.shape, float(soc))
-                return profile.theta(R)
-
-            for profile in profiles.values():
-                if profile.fronts:
-                    info.front_radius_nm = profile.front_radius
             self.problem.set_theta(theta)
             info.mean_potassiation = self.problem.mean_active_potassiation()
             info.max_potassiation = self.problem.max_active_potassiation()

@@ -19,12 +19,12 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from ..case import Case, DiffusionStages, ShrinkingCoreStages
+from ..case import Case, DiffusionStages
 from ..physics import ElasticityProblem
 from .diffusion import DiffusionDriver
-from .fronts import FrontProfile, front_history
+from .fronts import FrontProfile
 from .info import StageInfo
-from .plan import active_layers
+from .plan import active_layers, stage_fronts
 
 
 class StageDriver:
@@ -72,17 +72,10 @@ class StageDriver:
         if isinstance(st, DiffusionStages):
             yield from DiffusionDriver(self).stages()
             return
-        histories = {}
-        if isinstance(st, ShrinkingCoreStages):  # the same profiles as plan.planned_fronts meshed for
-            histories = {name: front_history(st.soc, st.front_width, r_in, r_out) for name, r_in, r_out in self.active}
-        for index, soc in enumerate(st.soc):
-            info = StageInfo(index=index, soc=soc, mode=st.mode)
-            self._set_uniform(soc)
-            for name, history in histories.items():
-                profile = history[index]
-                if profile.fronts:
-                    self._set_profile(name, profile)
-                    info.front_radius_nm = profile.front_radius
+        for info, profiles in stage_fronts(self.case):
+            self._set_uniform(info.soc)
+            for name, profile in profiles.items():
+                self._set_profile(name, profile)
             info.mean_potassiation = self.mean_active_potassiation()
             info.max_potassiation = self.max_active_potassiation()
             yield info

@@ -52,14 +52,22 @@ class RadialEvaluator:
 
     # --- sampling along lines ------------------------------------------------------------
 
-    def _sample(self, R: np.ndarray, regions: list[int | None], sr: np.ndarray, st: np.ndarray):
-        """sigma_r and sigma_t at reference radii R, each from its region (NaN outside the body)."""
-        out_r, out_t = np.full(len(R), np.nan), np.full(len(R), np.nan)
+    def _profiles(self, sr: np.ndarray, st: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Per layer its radial profile (R, sigma_r, sigma_t) of the stage (what is sampled)."""
+        out = []
         for i in range(len(self.names)):
+            R, yr = self.problem.layer_profile(i, sr)
+            out.append((R, yr, self.problem.layer_profile(i, st)[1]))
+        return out
+
+    @staticmethod
+    def _sample(R: np.ndarray, regions: list[int | None], profiles) -> tuple[np.ndarray, np.ndarray]:
+        """sigma_r and sigma_t at reference radii R, each from its region's profile (NaN outside
+        the body)."""
+        out_r, out_t = np.full(len(R), np.nan), np.full(len(R), np.nan)
+        for i, (x, yr, yt) in enumerate(profiles):
             at = np.array([k == i for k in regions], dtype=bool)
             if at.any():
-                x, yr = self.problem.layer_profile(i, sr)
-                _, yt = self.problem.layer_profile(i, st)
                 out_r[at], out_t[at] = np.interp(R[at], x, yr), np.interp(R[at], x, yt)
         return out_r, out_t
 
@@ -74,18 +82,18 @@ class RadialEvaluator:
             out.append(int(hit[0]) if len(hit) else None)
         return out
 
-    def _axial_profile(self, sr, st) -> dict:
+    def _axial_profile(self, profiles) -> dict:
         """sigma_zz on the z axis (= sigma_r there), layer by layer, each from its own layer."""
         z_all, s_all, reg_all = [], [], []
         for i, layer in enumerate(self.problem.layers):
             z = np.linspace(layer.inner_radius_nm, layer.outer_radius_nm, self.axial_points_per_layer)
-            s_r, _ = self._sample(z, [i] * len(z), sr, st)
+            s_r, _ = self._sample(z, [i] * len(z), profiles)
             z_all += [float(v) for v in z]
             s_all += _listed(s_r)
             reg_all += [layer.name] * len(z)
         return {"z_nm": z_all, "sigma_zz_MPa": s_all, "region": reg_all}
 
-    def _line_profiles(self, sr, st) -> dict:
+    def _line_profiles(self, profiles) -> dict:
         """The probe lines of the mesh formulations: the normal stress along the line
         (sigma_tt), von Mises, hydrostatic and max principal stress (MPa) at distance s_nm
         from its start (reference positions); None outside the body."""
@@ -97,7 +105,7 @@ class RadialEvaluator:
             xyz = (1 - t) * a + t * b
             R = np.linalg.norm(xyz, axis=1)
             regions = self._region_at(R)
-            s_r, s_t = self._sample(R, regions, sr, st)
+            s_r, s_t = self._sample(R, regions, profiles)
             direction = (b - a) / length if length > 0 else np.zeros(3)
             with np.errstate(invalid="ignore", divide="ignore"):
                 cos = np.where(R > 0, xyz @ direction / np.where(R > 0, R, 1.0), 1.0)
@@ -161,12 +169,13 @@ class RadialEvaluator:
                                "adhesion_ratio_max": float(normal) / strength if strength else None}
         volume = sum(r["volume_nm3"] for r in regions.values())
         deformed = sum(r["deformed_volume_nm3"] for r in regions.values())
+        profiles = self._profiles(sr, st)
         return {
             "regions": regions,
             "groups": group_summaries(self.groups, regions),
             "interfaces": interfaces,
-            "axial_profile": self._axial_profile(sr, st),
-            "profiles": self._line_profiles(sr, st),
+            "axial_profile": self._axial_profile(profiles),
+            "profiles": self._line_profiles(profiles),
             "apparent_volume_expansion_percent": 100.0 * (deformed / volume - 1.0),
             "deformed_volume_nm3": deformed,
             "enclosed_volume_nm3": deformed,
