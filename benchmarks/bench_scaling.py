@@ -10,6 +10,7 @@ error of the stress extrema against the exact solution. Writes ``scaling.csv`` a
     .venv/bin/python benchmarks/bench_scaling.py            # octant sizes, then full 3D at ~1 M dofs
     .venv/bin/python benchmarks/bench_scaling.py --mpi 2    # the same under mpiexec -n 2
     .venv/bin/python benchmarks/bench_scaling.py --finite [--mpi 2]  # finite strain, octant default
+    .venv/bin/python benchmarks/bench_mpi.py             # serial and 2 ranks in turn, repeated (see there)
 """
 
 from __future__ import annotations
@@ -40,7 +41,9 @@ LEVELS = [
 FINITE_LEVELS = [("3d-octant", "5 nm", "1.5 nm", 4)]
 
 
-def one(formulation: str, size: str, iface: str, nmin: int, finite: bool, mesh_only: bool = False) -> None:
+def one(formulation: str, size: str, iface: str, nmin: int, finite: bool, mesh_only: bool = False,
+        case_stages: bool = False) -> None:
+    """One run of the Lamé case; ``case_stages``: the case's own stages (SOC 0.5 and 1) instead of one."""
     sys.path[:0] = [str(REPO / "tests"), str(REPO / "tests" / "physics")]
     from test_lame import exact_for, relative_errors
 
@@ -49,17 +52,19 @@ def one(formulation: str, size: str, iface: str, nmin: int, finite: bool, mesh_o
     from swellfem.studies.run import solve_case
 
     overrides = [f'model.formulation="{formulation}"', f'mesh.size="{size}"', f'mesh.interface_size="{iface}"',
-                 f"mesh.min_elements_across_layer={nmin}", f"stages.soc=[{0.2 if finite else 1.0}]",
-                 "output.fields=false", 'model.solver="iterative"'] + (['model.kinematics="finite"'] if finite else [])
+                 f"mesh.min_elements_across_layer={nmin}", "output.fields=false", 'model.solver="iterative"']
+    overrides += ['model.kinematics="finite"'] if finite else []
+    overrides += [] if case_stages else [f"stages.soc=[{0.2 if finite else 1.0}]"]
     if mesh_only:  # build the mesh into the cache (not timed)
         from swellfem.physics import load_mesh
         from swellfem.studies.run import mesh_spec
 
         load_mesh(mesh_spec(load_case(CASE, overrides)), MPI.COMM_WORLD)
         return
+    case = load_case(CASE, overrides)
     MPI.COMM_WORLD.barrier()
     t0 = time.perf_counter()
-    summary = solve_case(load_case(CASE, overrides), log=lambda *a, **k: None)
+    summary = solve_case(case, log=lambda *a, **k: None)
     wall = time.perf_counter() - t0
     rss = MPI.COMM_WORLD.allreduce(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     if MPI.COMM_WORLD.rank:
@@ -69,14 +74,16 @@ def one(formulation: str, size: str, iface: str, nmin: int, finite: bool, mesh_o
                                                                  interfaces_by_scale=formulation == "3d")
     print(json.dumps({"formulation": formulation, "size": size, "dofs": summary["mesh"]["dofs"], "wall_s": wall,
                       "solve_s": summary["timing_s"]["solve_s"], "setup_s": summary["timing_s"]["setup_s"],
-                      "mesh_s": summary["timing_s"]["mesh_s"], "iterations": summary["stages"][0]["solver_iterations"],
-                      "newton": summary["stages"][0].get("newton_iterations", 0),
+                      "mesh_s": summary["timing_s"]["mesh_s"], "stages": len(summary["stages"]),
+                      "iterations": sum(st["solver_iterations"] for st in summary["stages"]),
+                      "newton": sum(st.get("newton_iterations", 0) for st in summary["stages"]),
                       "rss_MiB": rss, "error": max(errors.values()), "ranks": MPI.COMM_WORLD.size}))
 
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--one":
-        one(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]), sys.argv[6] == "finite", "--mesh-only" in sys.argv)
+        one(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]), sys.argv[6] == "finite", "--mesh-only" in sys.argv,
+            "--case-stages" in sys.argv)
         return
     finite = "--finite" in sys.argv
     ranks = int(sys.argv[sys.argv.index("--mpi") + 1]) if "--mpi" in sys.argv else 1

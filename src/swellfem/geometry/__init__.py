@@ -13,7 +13,7 @@ schema in :mod:`swellfem.case.shapes`.
 
 from __future__ import annotations
 
-from .meshing import MeshRequest, cached_mesh, export_mesh, mesh_cache_dir
+from .meshing import MeshRequest, cached_mesh, cached_mesh_checksum, export_mesh, mesh_cache_dir
 from .session import gmsh_session
 from .shape import ProbeLine, ProbeSegment, Shape
 from .inclusions import MatrixShape, RodShape
@@ -58,5 +58,5 @@ def mesh_request(case, front_radii_nm: tuple[float, ...] = (), front_size_nm: fl
 
 __all__ = [
     "SHAPES", "CageShape", "ConcentricSphereShape", "MatrixShape", "MeshFileShape", "PolyhedronShape", "RodShape", "MeshRequest", "ProbeLine", "ProbeSegment", "Shape", "cached_mesh",
-    "export_mesh", "gmsh_session", "mesh_cache_dir", "mesh_request", "shape_of",
+    "cached_mesh_checksum", "export_mesh", "gmsh_session", "mesh_cache_dir", "mesh_request", "shape_of",
 ]

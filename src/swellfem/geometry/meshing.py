@@ -84,6 +84,12 @@ def _trusted(path: Path, record: Path, key: str) -> bool:
         return False
 
 
+def cached_mesh_checksum(path: Path) -> str:
+    """The SHA-256 of a cached ``.msh`` as its record names it (a mesh :func:`cached_mesh` returned
+    is trusted: its checksum was verified)."""
+    return json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))["sha256"]
+
+
 def cached_mesh(request: MeshRequest, cache_dir: Path | None = None) -> Path:
     """Path of the ``.msh`` for ``request``, meshing it first if the cache has no trusted copy.
 
