@@ -169,10 +169,14 @@ def test_interrupted_sweep_resumes_to_the_same_table(sweep_file, serial, tmp_pat
 
 
 def test_jobs_2_gives_the_serial_table(sweep_file, serial, tmp_path):
+    """The same table, and the same figures (the workers draw them, side by side)."""
     ref, _ = serial
     res = swellfem_cli("sweep", str(sweep_file), "-o", str(tmp_path / "j2"), "--jobs", "2", "-q")
     assert res.returncode == 4, res.stderr
     assert (tmp_path / "j2" / "results.csv").read_text() == (ref / "results.csv").read_text()
+    plots = sorted(p.name for p in (tmp_path / "j2" / "plots").iterdir())
+    assert plots == sorted(p.name for p in (ref / "plots").iterdir()) and plots
+    assert all((tmp_path / "j2" / "plots" / name).stat().st_size > 1000 for name in plots)
 
 
 @pytest.mark.mpi

@@ -161,25 +161,30 @@ def run_sweep(path: Path, outdir: Path, jobs: int = 1, overrides: list[str] | No
             f"{len(distinct) - len(todo)} already done, {len(todo)} to run"
             + (f" on {comm.size} MPI ranks" if comm.size > 1 else f" with {jobs} job(s)"))
     bar = Progress(len(distinct), len(distinct) - len(todo), enabled=progress and comm.rank == 0)
+    # --jobs N: N worker processes for the points, kept for the plots of a whole run
+    pool = _worker_pool(jobs) if comm.size == 1 and jobs > 1 and (len(todo) > 1 or shard is None) else None
     try:
-        if comm.size > 1:
-            _solve_shared(comm, todo, outdir, bar)
-        elif jobs > 1 and len(todo) > 1:
-            _solve_pool(todo, outdir, bar, jobs)
-        else:
-            for p in todo:
-                bar.update(p.key, solve_point(p.data, str(outdir / "points" / p.key)))
-    finally:
-        bar.close()
-    counts = {}
-    if comm.rank == 0:
-        if shard is None:
-            counts = write_results(spec, points, columns, outdir)
+        try:
+            if comm.size > 1:
+                _solve_shared(comm, todo, outdir, bar)
+            elif pool is not None and len(todo) > 1:
+                _solve_pool(pool, todo, outdir, bar)
+            else:
+                for p in todo:
+                    bar.update(p.key, solve_point(p.data, str(outdir / "points" / p.key)))
+        finally:
+            bar.close()
+        counts = {}
+        if comm.rank == 0 and shard is None:
+            counts = write_results(spec, points, columns, outdir, map_=pool.map if pool is not None else map)
             log(f"{counts['ok']} points done, {counts['failed']} failed; wrote {outdir}/results.csv")
-        else:
-            counts = _write_shard_record(outdir, shard, mine)
-            log(f"shard {shard[0]}/{shard[1]}: {counts['ok']} points done, {counts['failed']} failed; "
-                f"results.csv of the whole sweep: swellfem sweep-merge {path} -o OUTDIR SHARD_DIR...")
+    finally:
+        if pool is not None:
+            pool.terminate()
+    if comm.rank == 0 and shard is not None:
+        counts = _write_shard_record(outdir, shard, mine)
+        log(f"shard {shard[0]}/{shard[1]}: {counts['ok']} points done, {counts['failed']} failed; "
+            f"results.csv of the whole sweep: swellfem sweep-merge {path} -o OUTDIR SHARD_DIR...")
     if comm.size > 1:
         _idle_barrier(comm)  # while rank 0 writes the table and plots
     counts = comm.bcast(counts, root=0)
@@ -239,16 +244,20 @@ def _solve_task(task: tuple[str, dict, str]) -> tuple[str, dict]:
     return key, solve_point(case_data, point_dir)
 
 
-def _solve_pool(todo: list[Point], outdir: Path, bar: Progress, jobs: int) -> None:
-    """``--jobs N``: N worker processes (spawned once, each solving one point at a time, kept
-    for the whole sweep); progress as the points finish, in any order."""
+def _worker_pool(jobs: int):
+    """``--jobs N``: N worker processes, spawned once and kept for the whole sweep (the points,
+    then the plots); they end with the sweep process."""
     import multiprocessing
 
-    ctx = multiprocessing.get_context("spawn")
+    return multiprocessing.get_context("spawn").Pool(processes=jobs, initializer=_die_with_parent)
+
+
+def _solve_pool(pool, todo: list[Point], outdir: Path, bar: Progress) -> None:
+    """The points on the workers of ``pool``, one at a time each; progress as the points
+    finish, in any order."""
     tasks = [(p.key, p.data, str(outdir / "points" / p.key)) for p in todo]
-    with ctx.Pool(processes=min(jobs, len(todo)), initializer=_die_with_parent) as pool:
-        for key, status in pool.imap_unordered(_solve_task, tasks):
-            bar.update(key, status)
+    for key, status in pool.imap_unordered(_solve_task, tasks):
+        bar.update(key, status)
 
 
 # --- MPI: points dealt out by rank 0 --------------------------------------------------------
@@ -534,9 +543,9 @@ def _fmt(v) -> str:
     return str(v)
 
 
-def write_results(spec: SweepSpec, points: list[Point], columns: list[tuple], outdir: Path) -> dict:
-    """Write ``results.csv``, ``plots/`` and, for a design map, ``design.md`` (each atomically).
-    Returns counts of points."""
+def write_results(spec: SweepSpec, points: list[Point], columns: list[tuple], outdir: Path, map_=map) -> dict:
+    """Write ``results.csv``, ``plots/`` and, for a design map, ``design.md`` (each atomically);
+    ``map_`` draws the figures (a worker pool's ``map``: side by side). Returns counts of points."""
     cols, rows = collect_rows(points, columns, outdir)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
@@ -548,7 +557,7 @@ def write_results(spec: SweepSpec, points: list[Point], columns: list[tuple], ou
 
     metrics, plot_rows, safe = _write_design(spec, columns, rows, outdir)
     with atomic_directory(outdir / "plots") as tmp:
-        sweep_figures(spec.name, metrics, columns, plot_rows, tmp, stage=spec.shown_stage, safe=safe)
+        sweep_figures(spec.name, metrics, columns, plot_rows, tmp, stage=spec.shown_stage, safe=safe, map_=map_)
     ok = sum(1 for p in points if p.error is None and (outdir / "points" / p.key / "summary.json").exists())
     return {"points": len(points), "ok": ok, "failed": len(points) - ok}
 

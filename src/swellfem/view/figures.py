@@ -202,17 +202,20 @@ def _is_number(v) -> bool:
 
 
 def sweep_figures(name: str, plot_metrics: list[str], columns: list[tuple], rows: list[dict], out,
-                  stage: str = "last", safe: dict[str, bool] | None = None) -> list[Path]:
+                  stage: str = "last", safe: dict[str, bool] | None = None, map_=map) -> list[Path]:
     """Metric vs parameter at the last stage (or the worst stage of each point): lines (one per
     value of the other parameters) or, for two or three numeric parameters, a heat map (three:
     one panel per value of the third, one colour scale). ``safe`` (a design map: point -> no
-    layer is predicted to fail) marks the safe designs. PNG and SVG files in ``out``."""
+    layer is predicted to fail) marks the safe designs. PNG and SVG files in ``out``, one
+    figure per metric, drawn by ``map_`` (a process pool's ``map`` draws them side by side)."""
     ok = [r for r in rows if r.get("status") == "ok"]
-    files: list[Path] = []
     if not ok:
-        return files
+        return []
     last_soc = max(r["soc"] for r in ok)
     names = [n for _, n, _ in columns]
+    numeric = [n for n in names if all(_is_number(r[n]) for r in rows if n in r)]
+    heat_map = len(names) in (2, 3) and len(numeric) == len(names)
+    figures = []
     for metric in list(plot_metrics) or default_sweep_metrics(rows):
         final = _worst_rows(ok, metric) if stage == "worst" else [r for r in ok if r["soc"] == last_soc]
         if not any(metric_value(r, metric) is not None for r in final):
@@ -222,13 +225,19 @@ def sweep_figures(name: str, plot_metrics: list[str], columns: list[tuple], rows
         else:
             when = "its worst stage in each design" if safe is not None else "worst stage of each point"
         title = f"{name}: {_METRIC_LABELS.get(metric, metric)} at {when}"
-        numeric = [n for n in names if all(_is_number(r[n]) for r in rows if n in r)]
-        if len(names) in (2, 3) and len(numeric) == len(names):
-            fig = heat_map_figure(title, metric, columns, final, rows, safe=safe, show_soc=stage == "worst")
+        stem = Path(out) / metric.replace("|", "-").replace(".", "__")
+        if heat_map:
+            figures.append((stem, heat_map_figure, (title, metric, columns, final, rows),
+                            {"safe": safe, "show_soc": stage == "worst"}))
         else:
-            fig = _line_figure(title, metric, names, numeric, final, safe)
-        files += _save(fig, Path(out) / metric.replace("|", "-").replace(".", "__"))
-    return files
+            figures.append((stem, _line_figure, (title, metric, names, numeric, final, safe), {}))
+    return [path for files in map_(_draw, figures) for path in files]
+
+
+def _draw(figure: tuple) -> list[Path]:
+    """Draw and save one figure of :func:`sweep_figures`: (path stem, builder, args, kwargs)."""
+    stem, builder, args, kwargs = figure
+    return _save(builder(*args, **kwargs), stem)
 
 
 def _line_figure(title: str, metric: str, names: list[str], numeric: list[str], final: list[dict],
