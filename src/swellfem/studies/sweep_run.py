@@ -26,6 +26,7 @@ import tempfile
 import threading
 import time
 import traceback
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -161,14 +162,15 @@ def run_sweep(path: Path, outdir: Path, jobs: int = 1, overrides: list[str] | No
             f"{len(distinct) - len(todo)} already done, {len(todo)} to run"
             + (f" on {comm.size} MPI ranks" if comm.size > 1 else f" with {jobs} job(s)"))
     bar = Progress(len(distinct), len(distinct) - len(todo), enabled=progress and comm.rank == 0)
-    # --jobs N: N worker processes for the points, kept for the plots of a whole run
-    pool = _worker_pool(jobs) if comm.size == 1 and jobs > 1 and (len(todo) > 1 or shard is None) else None
+    workers = Workers(jobs if comm.size == 1 else 1)  # --jobs N: for the points, then the figures
     try:
         try:
             if comm.size > 1:
                 _solve_shared(comm, todo, outdir, bar)
-            elif pool is not None and len(todo) > 1:
-                _solve_pool(pool, todo, outdir, bar)
+            elif jobs > 1 and len(todo) > 1:
+                for key, status in workers.imap_unordered(_solve_task, [
+                        (p.key, p.data, str(outdir / "points" / p.key)) for p in todo]):
+                    bar.update(key, status)
             else:
                 for p in todo:
                     bar.update(p.key, solve_point(p.data, str(outdir / "points" / p.key)))
@@ -176,11 +178,10 @@ def run_sweep(path: Path, outdir: Path, jobs: int = 1, overrides: list[str] | No
             bar.close()
         counts = {}
         if comm.rank == 0 and shard is None:
-            counts = write_results(spec, points, columns, outdir, map_=pool.map if pool is not None else map)
+            counts = write_results(spec, points, columns, outdir, map_=workers.map)
             log(f"{counts['ok']} points done, {counts['failed']} failed; wrote {outdir}/results.csv")
     finally:
-        if pool is not None:
-            pool.terminate()
+        workers.close()
     if comm.rank == 0 and shard is not None:
         counts = _write_shard_record(outdir, shard, mine)
         log(f"shard {shard[0]}/{shard[1]}: {counts['ok']} points done, {counts['failed']} failed; "
@@ -244,20 +245,52 @@ def _solve_task(task: tuple[str, dict, str]) -> tuple[str, dict]:
     return key, solve_point(case_data, point_dir)
 
 
-def _worker_pool(jobs: int):
-    """``--jobs N``: N worker processes, spawned once and kept for the whole sweep (the points,
-    then the plots); they end with the sweep process."""
-    import multiprocessing
+class Workers:
+    """``--jobs N``: up to N worker processes, spawned (once) when first given two or more
+    tasks, and kept for the whole sweep: the points, then the figures. One task, or ``N = 1``,
+    runs in this process. They end with :meth:`close`, with the sweep process, and whenever
+    a map is interrupted or fails (before its caller removes what they were writing into)."""
 
-    return multiprocessing.get_context("spawn").Pool(processes=jobs, initializer=_die_with_parent)
+    def __init__(self, jobs: int):
+        self.jobs = jobs
+        self._pool = None
 
+    def _pool_for(self, tasks: int):
+        if self._pool is None:
+            import multiprocessing
 
-def _solve_pool(pool, todo: list[Point], outdir: Path, bar: Progress) -> None:
-    """The points on the workers of ``pool``, one at a time each; progress as the points
-    finish, in any order."""
-    tasks = [(p.key, p.data, str(outdir / "points" / p.key)) for p in todo]
-    for key, status in pool.imap_unordered(_solve_task, tasks):
-        bar.update(key, status)
+            self._pool = multiprocessing.get_context("spawn").Pool(processes=min(self.jobs, tasks),
+                                                                   initializer=_die_with_parent)
+        return self._pool
+
+    def imap_unordered(self, fn: Callable, tasks: list) -> Iterator:
+        """``fn`` of every task, in the order they finish."""
+        if self.jobs < 2 or len(tasks) < 2:
+            yield from map(fn, tasks)
+            return
+        try:
+            yield from self._pool_for(len(tasks)).imap_unordered(fn, tasks)
+        except BaseException:
+            self.close()
+            raise
+
+    def map(self, fn: Callable, tasks: Iterable) -> list:
+        """``fn`` of every task, in order."""
+        tasks = list(tasks)
+        if self.jobs < 2 or len(tasks) < 2:
+            return list(map(fn, tasks))
+        try:
+            return self._pool_for(len(tasks)).map(fn, tasks)
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        """Stop the workers (a task still running is killed) and wait for them to end."""
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None
 
 
 # --- MPI: points dealt out by rank 0 --------------------------------------------------------
@@ -543,7 +576,8 @@ def _fmt(v) -> str:
     return str(v)
 
 
-def write_results(spec: SweepSpec, points: list[Point], columns: list[tuple], outdir: Path, map_=map) -> dict:
+def write_results(spec: SweepSpec, points: list[Point], columns: list[tuple], outdir: Path,
+                  map_: Callable[[Callable, Iterable], Iterable] = map) -> dict:
     """Write ``results.csv``, ``plots/`` and, for a design map, ``design.md`` (each atomically);
     ``map_`` draws the figures (a worker pool's ``map``: side by side). Returns counts of points."""
     cols, rows = collect_rows(points, columns, outdir)

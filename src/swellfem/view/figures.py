@@ -4,6 +4,7 @@ They take plain rows and summaries (as the studies write them), not study object
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
@@ -202,7 +203,8 @@ def _is_number(v) -> bool:
 
 
 def sweep_figures(name: str, plot_metrics: list[str], columns: list[tuple], rows: list[dict], out,
-                  stage: str = "last", safe: dict[str, bool] | None = None, map_=map) -> list[Path]:
+                  stage: str = "last", safe: dict[str, bool] | None = None,
+                  map_: Callable[[Callable, Iterable], Iterable] = map) -> list[Path]:
     """Metric vs parameter at the last stage (or the worst stage of each point): lines (one per
     value of the other parameters) or, for two or three numeric parameters, a heat map (three:
     one panel per value of the third, one colour scale). ``safe`` (a design map: point -> no
