@@ -245,42 +245,80 @@ def _solve_task(task: tuple[str, dict, str]) -> tuple[str, dict]:
     return key, solve_point(case_data, point_dir)
 
 
+class WorkerLost(RuntimeError):
+    """A worker process of ``--jobs N`` ended in the middle of a task (killed by the system)."""
+
+
 class Workers:
     """``--jobs N``: up to N worker processes, spawned (once) when first given two or more
     tasks, and kept for the whole sweep: the points, then the figures. One task, or ``N = 1``,
     runs in this process. They end with :meth:`close`, with the sweep process, and whenever
-    a map is interrupted or fails (before its caller removes what they were writing into)."""
+    a map is interrupted or fails (before its caller removes what they were writing into).
+
+    A worker that dies (the kernel's out-of-memory killer, a signal) takes its task with it, and
+    Python's pool would wait for that task forever: the maps look every :attr:`watch_s` seconds
+    and raise :class:`WorkerLost` instead."""
+
+    #: seconds between looks for a dead worker
+    watch_s = 1.0
 
     def __init__(self, jobs: int):
         self.jobs = jobs
         self._pool = None
+        self._pids: set[int] = set()
 
     def _pool_for(self, tasks: int):
         if self._pool is None:
             import multiprocessing
 
+            before = {p.pid for p in multiprocessing.active_children()}
             self._pool = multiprocessing.get_context("spawn").Pool(processes=min(self.jobs, tasks),
                                                                    initializer=_die_with_parent)
+            self._pids = {p.pid for p in multiprocessing.active_children()} - before
         return self._pool
 
-    def imap_unordered(self, fn: Callable, tasks: list) -> Iterator:
+    def _check_alive(self, doing: str) -> None:
+        import multiprocessing
+
+        if not self._pids <= {p.pid for p in multiprocessing.active_children()}:
+            raise WorkerLost(f"a worker process ended while {doing} (killed by the system, perhaps for lack "
+                             "of memory); the points finished so far are kept: run the same command again to "
+                             "resume, with fewer --jobs if memory is short")
+
+    def imap_unordered(self, fn: Callable, tasks: list, doing: str = "solving points") -> Iterator:
         """``fn`` of every task, in the order they finish."""
+        import multiprocessing
+
         if self.jobs < 2 or len(tasks) < 2:
             yield from map(fn, tasks)
             return
         try:
-            yield from self._pool_for(len(tasks)).imap_unordered(fn, tasks)
+            results = self._pool_for(len(tasks)).imap_unordered(fn, tasks)
+            while True:
+                try:
+                    item = results.next(timeout=self.watch_s)
+                except multiprocessing.TimeoutError:
+                    self._check_alive(doing)
+                    continue
+                except StopIteration:
+                    return
+                yield item
         except BaseException:
             self.close()
             raise
 
-    def map(self, fn: Callable, tasks: Iterable) -> list:
+    def map(self, fn: Callable, tasks: Iterable, doing: str = "drawing the figures") -> list:
         """``fn`` of every task, in order."""
         tasks = list(tasks)
         if self.jobs < 2 or len(tasks) < 2:
             return list(map(fn, tasks))
         try:
-            return self._pool_for(len(tasks)).map(fn, tasks)
+            pending = self._pool_for(len(tasks)).map_async(fn, tasks)
+            while not pending.ready():
+                pending.wait(self.watch_s)
+                if not pending.ready():
+                    self._check_alive(doing)
+            return pending.get()
         except BaseException:
             self.close()
             raise
