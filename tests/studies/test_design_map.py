@@ -25,7 +25,7 @@ from swellfem.studies.sweep_run import (
     with_failure_ratio,
     write_results,
 )
-from swellfem.view.figures import DESIGN_METRIC, _worst_rows, heat_map_figure, sweep_figures
+from swellfem.view.figures import DESIGN_METRIC, _without_round_off, _worst_rows, heat_map_figure, sweep_figures
 
 INMC = ("geometry.layers.1.thickness", "i-NMC thickness [nm]", "nm")
 ORGO = ("geometry.layers.2.thickness", "o-rGO thickness [nm]", "nm")
@@ -263,6 +263,30 @@ def test_two_parameter_heat_map_marks_safe_cells(tmp_path):
     assert ax.get_xlabel() == INMC[1] and ax.get_ylabel() == ORGO[1]
     assert len(ax.patches) == 2  # one safe design: a white and a black outline
     assert sorted(t.get_text() for t in ax.texts if not t.get_text().startswith("SOC")) == ["0.8", "0.8", "2.4", "2.4"]
+
+
+def test_round_off_is_not_drawn_as_a_pattern(tmp_path):
+    """A hydrostatic core's von Mises stress (1e-8 MPa against GPa, spherical-1d) is round-off
+    of a zero, and a stress that differs between designs by 1e-13 of itself is one value: the
+    figures show 0 and that value in every cell, with one colour, not a pattern of noise."""
+    columns = [INMC, ORGO]
+    rows = make_rows(columns, [[5.0, 15.0], [2.0, 10.0]])
+    for k, r in enumerate(rows):
+        r["ZnSe.von_mises_max_MPa"] = (3.8 + 0.3 * k) * 1e-8
+        r["ZnSe.principal_max_MPa"] = 30266.175995517744 + 3e-9 * k
+        r["ZnSe.hoop_max_MPa"] = 100.0 * (k + 1)
+    files = sweep_figures("t", ["ZnSe.von_mises_max_MPa", "ZnSe.principal_max_MPa"], columns, rows, tmp_path)
+    assert len(files) == 4
+    last = [r for r in rows if r["soc"] == 1.0]
+    fig = heat_map_figure("t", "ZnSe.von_mises_max_MPa", columns, _without_round_off(last, "ZnSe.von_mises_max_MPa"),
+                          rows)
+    (ax,) = [a for a in fig.axes if a.collections and a.get_xlabel()]
+    assert sorted(t.get_text() for t in ax.texts) == ["0", "0", "0", "0"]
+    same = {r["ZnSe.principal_max_MPa"] for r in _without_round_off(last, "ZnSe.principal_max_MPa")}
+    assert len(same) == 1 and abs(same.pop() - 30266.175995517744) < 3e-8  # the median
+    kept = _without_round_off(last, "ZnSe.hoop_max_MPa")  # a stress that differs between designs is kept
+    assert [r["ZnSe.hoop_max_MPa"] for r in kept] == [r["ZnSe.hoop_max_MPa"] for r in last]
+    assert rows[0]["ZnSe.von_mises_max_MPa"] == (3.8 + 0.3 * 0) * 1e-8  # the rows (the table) are untouched
 
 
 # --- files ------------------------------------------------------------------------------------

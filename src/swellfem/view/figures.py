@@ -187,6 +187,38 @@ def metric_value(row: dict, metric: str) -> float | None:
     return v if np.isfinite(v) else None
 
 
+#: A stress whose magnitude is below this fraction of the largest stress magnitude of the same
+#: result (row) is the round-off of a zero, e.g. the von Mises stress of a uniformly potassiated,
+#: hydrostatic core in spherical-1d (1e-8 MPa against GPa). The figures draw it as 0; the
+#: tables keep it as computed.
+ROUND_OFF = 1e-9
+
+
+def _without_round_off(rows: list[dict], metric: str) -> list[dict]:
+    """``rows`` with the round-off (:data:`ROUND_OFF`) of ``metric`` (a stress, ``..._MPa``)
+    taken out: a value that is the round-off of a zero becomes 0, and values that all differ by
+    round-off only (the same stress in every design) become their median, so that a figure
+    shows neither as a pattern."""
+    if not metric.endswith("_MPa"):
+        return rows
+
+    def stress(row: dict, key: str) -> float | None:
+        try:
+            return metric_value(row, key)
+        except (TypeError, ValueError):
+            return None
+
+    scales = [max((abs(x) for k in r if k.endswith("_MPa") and (x := stress(r, k)) is not None), default=0.0)
+              for r in rows]
+    out = [{**r, metric: 0.0} if (v := metric_value(r, metric)) is not None and abs(v) <= ROUND_OFF * scale else r
+           for r, scale in zip(rows, scales)]
+    values = [v for r in out if (v := metric_value(r, metric)) is not None]
+    if len(values) > 1 and max(values) - min(values) <= ROUND_OFF * max(scales):
+        same = float(np.median(values))
+        out = [{**r, metric: same} if metric_value(r, metric) is not None else r for r in out]
+    return out
+
+
 def _worst_rows(ok: list[dict], metric: str) -> list[dict]:
     """One row per point with the worst value of ``metric`` over its stages (the smallest of a
     minimum, i.e. a name with ``_min``, else the largest); points without a value are left out."""
@@ -222,6 +254,7 @@ def sweep_figures(name: str, plot_metrics: list[str], columns: list[tuple], rows
         final = _worst_rows(ok, metric) if stage == "worst" else [r for r in ok if r["soc"] == last_soc]
         if not any(metric_value(r, metric) is not None for r in final):
             continue
+        final = _without_round_off(final, metric)
         if stage != "worst":
             when = f"SOC = {last_soc:g}"
         else:
