@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import os
 import shutil
 import time
 from pathlib import Path
@@ -209,7 +210,8 @@ def _run_in_workers(ctx: _Context, runs: list[Variant], log, workers: int) -> tu
     records: dict = {}
     t0 = time.perf_counter()
     ctx_pool = multiprocessing.get_context("spawn")
-    with ctx_pool.Pool(processes=min(workers, len(order)), initializer=_die_with_parent) as pool:
+    with ctx_pool.Pool(processes=min(workers, len(order)), initializer=_die_with_parent,
+                       initargs=(os.getpid(),)) as pool:
 
         def submit(fn, args, tag):
             pool.apply_async(fn, args, callback=lambda r: done.put((tag, r, None)),

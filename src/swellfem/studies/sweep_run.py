@@ -19,6 +19,7 @@ import errno
 import io
 import json
 import os
+import pickle
 import shutil
 import socket
 import sys
@@ -65,8 +66,10 @@ def solve_point(case_data: dict, point_dir: str) -> dict:
         return {"status": "failed", "error": message, "seconds": time.perf_counter() - t0}
 
 
-def _die_with_parent() -> None:
-    """A worker ends when the sweep process ends, even by SIGKILL (Linux: PR_SET_PDEATHSIG)."""
+def _die_with_parent(parent_pid: int | None = None) -> None:
+    """A worker ends when the sweep process ends, even by SIGKILL (Linux: PR_SET_PDEATHSIG).
+    ``parent_pid``: the sweep process (a parent that is PID 1, as in a container without an
+    init, is then not taken for a dead one)."""
     import ctypes
     import signal
 
@@ -75,8 +78,8 @@ def _die_with_parent() -> None:
         libc.prctl(1, int(signal.SIGTERM), 0, 0, 0)  # PR_SET_PDEATHSIG = 1
     except (OSError, AttributeError):  # not Linux: the pool's own clean-up applies
         pass
-    if os.getppid() == 1:  # the parent died before prctl took effect
-        os._exit(1)
+    if os.getppid() != parent_pid if parent_pid is not None else os.getppid() == 1:
+        os._exit(1)  # the parent died before prctl took effect
 
 
 def _point_status(outdir: Path, p: Point) -> str:
@@ -249,60 +252,104 @@ class WorkerLost(RuntimeError):
     """A worker process of ``--jobs N`` ended in the middle of a task (killed by the system)."""
 
 
+def _serve(conn, parent_pid: int) -> None:
+    """A worker's loop: run each (function, task) that comes through ``conn`` and send back
+    (True, result) or (False, the exception); end when the sweep process closes its end."""
+    _die_with_parent(parent_pid)
+    while True:
+        try:
+            fn, task = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            reply = (True, fn(task))
+        except BaseException as exc:  # the sweep process raises it
+            reply = (False, exc)
+        try:
+            conn.send(reply)
+        except (TypeError, AttributeError, pickle.PicklingError):  # an exception that does not pickle
+            conn.send((False, RuntimeError(f"{type(reply[1]).__name__}: {reply[1]}")))
+
+
 class Workers:
     """``--jobs N``: up to N worker processes, spawned (once) when first given two or more
     tasks, and kept for the whole sweep: the points, then the figures. One task, or ``N = 1``,
-    runs in this process. They end with :meth:`close`, with the sweep process, and whenever
-    a map is interrupted or fails (before its caller removes what they were writing into).
-
-    A worker that dies (the kernel's out-of-memory killer, a signal) takes its task with it, and
-    Python's pool would wait for that task forever: the maps look every :attr:`watch_s` seconds
-    and raise :class:`WorkerLost` instead."""
-
-    #: seconds between looks for a dead worker
-    watch_s = 1.0
+    runs in this process. Each worker has its own pipe, so a worker that dies (the kernel's
+    out-of-memory killer, a signal) is seen at once: the map raises :class:`WorkerLost`
+    (Python's pool would wait forever for the task that died with it). The workers end with
+    :meth:`close`, with the sweep process, and whenever a map is interrupted or fails (before
+    its caller removes what they were writing into)."""
 
     def __init__(self, jobs: int):
         self.jobs = jobs
-        self._pool = None
-        self._pids: set[int] = set()
+        self._workers: list = []  # (process, connection)
 
-    def _pool_for(self, tasks: int):
-        if self._pool is None:
-            import multiprocessing
-
-            before = {p.pid for p in multiprocessing.active_children()}
-            self._pool = multiprocessing.get_context("spawn").Pool(processes=min(self.jobs, tasks),
-                                                                   initializer=_die_with_parent)
-            self._pids = {p.pid for p in multiprocessing.active_children()} - before
-        return self._pool
-
-    def _check_alive(self, doing: str) -> None:
+    def _start(self, count: int) -> None:
         import multiprocessing
 
-        if not self._pids <= {p.pid for p in multiprocessing.active_children()}:
-            raise WorkerLost(f"a worker process ended while {doing} (killed by the system, perhaps for lack "
-                             "of memory); the points finished so far are kept: run the same command again to "
-                             "resume, with fewer --jobs if memory is short")
+        ctx = multiprocessing.get_context("spawn")
+        while len(self._workers) < count:
+            ours, theirs = ctx.Pipe()
+            process = ctx.Process(target=_serve, args=(theirs, os.getpid()), daemon=True)
+            process.start()
+            theirs.close()
+            self._workers.append((process, ours))
+
+    def _results(self, fn: Callable, tasks: list, doing: str) -> Iterator[tuple[int, Any]]:
+        """(index, ``fn(task)``) of every task, in the order they finish."""
+        from multiprocessing.connection import wait
+
+        self._start(min(self.jobs, len(tasks)))
+        todo = list(enumerate(tasks))[::-1]
+        running: dict = {}  # connection -> (task index, process)
+        for process, conn in self._workers:
+            if todo:
+                index, task = todo.pop()
+                self._send(conn, process, (fn, task), doing)
+                running[conn] = (index, process)
+        while running:
+            by_sentinel = {process.sentinel: (conn, process) for conn, (_, process) in running.items()}
+            ready = wait([*running, *by_sentinel])
+            for conn in [r for r in ready if r in running]:
+                index, process = running.pop(conn)
+                try:
+                    ok, value = conn.recv()
+                except (EOFError, OSError):  # the worker's end closed: it has gone
+                    raise self._lost(process, doing) from None
+                if not ok:
+                    raise value
+                yield index, value
+                if todo:
+                    index, task = todo.pop()
+                    self._send(conn, process, (fn, task), doing)
+                    running[conn] = (index, process)
+            for sentinel in [r for r in ready if r in by_sentinel]:
+                conn, process = by_sentinel[sentinel]
+                if conn in running and not conn.poll():  # ended with its task unanswered
+                    raise self._lost(process, doing)
+
+    def _send(self, conn, process, message: tuple, doing: str) -> None:
+        try:
+            conn.send(message)
+        except OSError:  # a broken pipe: the worker has gone
+            raise self._lost(process, doing) from None
+
+    @staticmethod
+    def _lost(process, doing: str) -> WorkerLost:
+        interrupt.check()  # a stop asked for ends the workers too: that is the stop, not a loss
+        process.join(timeout=1.0)
+        return WorkerLost(f"a worker process ended while {doing} (exit code {process.exitcode}: killed by the "
+                          "system, perhaps for lack of memory); the points finished so far are kept: run the "
+                          "same command again to resume, with fewer --jobs if memory is short")
 
     def imap_unordered(self, fn: Callable, tasks: list, doing: str = "solving points") -> Iterator:
         """``fn`` of every task, in the order they finish."""
-        import multiprocessing
-
         if self.jobs < 2 or len(tasks) < 2:
             yield from map(fn, tasks)
             return
         try:
-            results = self._pool_for(len(tasks)).imap_unordered(fn, tasks)
-            while True:
-                try:
-                    item = results.next(timeout=self.watch_s)
-                except multiprocessing.TimeoutError:
-                    self._check_alive(doing)
-                    continue
-                except StopIteration:
-                    return
-                yield item
+            for _, value in self._results(fn, tasks, doing):
+                yield value
         except BaseException:
             self.close()
             raise
@@ -312,23 +359,24 @@ class Workers:
         tasks = list(tasks)
         if self.jobs < 2 or len(tasks) < 2:
             return list(map(fn, tasks))
+        out: list = [None] * len(tasks)
         try:
-            pending = self._pool_for(len(tasks)).map_async(fn, tasks)
-            while not pending.ready():
-                pending.wait(self.watch_s)
-                if not pending.ready():
-                    self._check_alive(doing)
-            return pending.get()
+            for index, value in self._results(fn, tasks, doing):
+                out[index] = value
         except BaseException:
             self.close()
             raise
+        return out
 
     def close(self) -> None:
         """Stop the workers (a task still running is killed) and wait for them to end."""
-        if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
-            self._pool = None
+        for process, conn in self._workers:
+            conn.close()
+            if process.is_alive():
+                process.kill()
+        for process, _ in self._workers:
+            process.join()
+        self._workers = []
 
 
 # --- MPI: points dealt out by rank 0 --------------------------------------------------------
