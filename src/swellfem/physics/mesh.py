@@ -125,8 +125,6 @@ class MeshArrays:
     facets: np.ndarray  # (facets, nodes per facet), tagged facets, gmsh's order within a facet
     facet_markers: np.ndarray  # (facets,)
 
-    _FIELDS = ("gmsh_cell_type", "x", "cells", "cell_markers", "facets", "facet_markers")
-
     def header(self) -> tuple[int, int, int, int]:
         """(gmsh cell type, gdim, nodes per cell, nodes per facet)."""
         return self.gmsh_cell_type, self.x.shape[1], self.cells.shape[1], self.facets.shape[1]
@@ -153,7 +151,7 @@ class MeshArrays:
         try:
             with os.fdopen(fd, "wb") as fh:
                 np.savez(fh, version=MESH_ARRAYS_VERSION, source_sha256=sha256,
-                         **{k: getattr(self, k) for k in self._FIELDS})
+                         **{f.name: getattr(self, f.name) for f in dataclasses.fields(self)})
             os.replace(tmp, npz)
         finally:
             Path(tmp).unlink(missing_ok=True)
@@ -162,11 +160,12 @@ class MeshArrays:
     def load(cls, npz: Path, sha256: str, comm: MPI.Comm | None = None) -> "MeshArrays":
         """The arrays of ``npz`` (this rank's share with ``comm``); ValueError if it is not the
         current layout of the ``.msh`` with that SHA-256 (a broken zip member fails its CRC)."""
+        fields = [f.name for f in dataclasses.fields(cls)]
         with np.load(npz) as z:
-            if (set(z.files) != {"version", "source_sha256", *cls._FIELDS} or z["version"].shape != ()
+            if (set(z.files) != {"version", "source_sha256", *fields} or z["version"].shape != ()
                     or int(z["version"]) != MESH_ARRAYS_VERSION or str(z["source_sha256"]) != sha256):
                 raise ValueError(f"{npz.name} is not the arrays of this mesh")
-            arrays = cls(**{k: z[k] for k in cls._FIELDS})
+            arrays = cls(**{k: z[k] for k in fields})
         arrays.gmsh_cell_type = int(arrays.gmsh_cell_type)
         return arrays.share(comm) if comm is not None else arrays
 

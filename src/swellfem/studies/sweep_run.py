@@ -66,10 +66,10 @@ def solve_point(case_data: dict, point_dir: str) -> dict:
         return {"status": "failed", "error": message, "seconds": time.perf_counter() - t0}
 
 
-def _die_with_parent(parent_pid: int | None = None) -> None:
-    """A worker ends when the sweep process ends, even by SIGKILL (Linux: PR_SET_PDEATHSIG).
-    ``parent_pid``: the sweep process (a parent that is PID 1, as in a container without an
-    init, is then not taken for a dead one)."""
+def _die_with_parent(parent_pid: int) -> None:
+    """A worker ends when the sweep process ``parent_pid`` ends, even by SIGKILL (Linux:
+    PR_SET_PDEATHSIG). Compared by PID, so that a parent that is PID 1 (a container without an
+    init) is not taken for a dead one."""
     import ctypes
     import signal
 
@@ -78,8 +78,8 @@ def _die_with_parent(parent_pid: int | None = None) -> None:
         libc.prctl(1, int(signal.SIGTERM), 0, 0, 0)  # PR_SET_PDEATHSIG = 1
     except (OSError, AttributeError):  # not Linux: the pool's own clean-up applies
         pass
-    if os.getppid() != parent_pid if parent_pid is not None else os.getppid() == 1:
-        os._exit(1)  # the parent died before prctl took effect
+    if os.getppid() != parent_pid:  # the parent died before prctl took effect
+        os._exit(1)
 
 
 def _point_status(outdir: Path, p: Point) -> str:
